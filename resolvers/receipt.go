@@ -1,0 +1,158 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/omadata/omadata/auth"
+	"github.com/omadata/omadata/graph/model"
+	"github.com/omadata/omadata/storage"
+)
+
+// Receipts returns a page of the member's own receipts.
+func (r *queryResolver) Receipts(ctx context.Context, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
+	id, err := auth.RequireMember(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.receiptPage(ctx, id.Subject, []string{id.Subject}, first, after, filter)
+}
+
+// receiptPage reads a page of the owners' receipts as a connection.
+func (r *Resolver) receiptPage(ctx context.Context, viewer string, owners []string, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
+	n, err := storage.PageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := storage.DecodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFilter(filter); err != nil {
+		return nil, err
+	}
+	page, err := r.Store.Receipts(ctx, storage.ReceiptQuery{Viewer: viewer, Owners: owners, First: n, After: cur, Filter: filter})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.prefetchLines(ctx, page.Receipts); err != nil {
+		return nil, err
+	}
+	conn := &model.ReceiptConnection{Edges: make([]model.ReceiptEdge, len(page.Receipts)),
+		PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}}
+	for i, rc := range page.Receipts {
+		c := storage.Cursor{At: rc.PurchasedAt, Seq: rc.Seq}.Encode()
+		conn.Edges[i] = model.ReceiptEdge{Cursor: c, Node: rc}
+		conn.PageInfo.EndCursor = &c
+	}
+	return conn, nil
+}
+
+// prefetchLines loads the lines of a whole page in one statement when the
+// query asks for them, and primes the request's loader with them.
+func (r *Resolver) prefetchLines(ctx context.Context, receipts []*model.Receipt) error {
+	if !selects(ctx, "edges", "node", "lines") {
+		return nil
+	}
+	var keys []storage.ReceiptKey
+	for _, rc := range receipts {
+		if rc.LinesAllowed && rc.LinesStored > 0 {
+			keys = append(keys, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq})
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	lines, err := r.Store.LinesByReceipt(ctx, keys)
+	if err != nil {
+		return err
+	}
+	l := r.loaders(ctx).Lines
+	for _, k := range keys {
+		l.Prime(k, lines[k])
+	}
+	return nil
+}
+
+func checkFilter(f *model.ReceiptFilter) error {
+	if f != nil && f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		return model.InputErrorf("filter.to", "is before filter.from")
+	}
+	return nil
+}
+
+// Receipt returns one receipt the member may see; anything else answers
+// NOT_FOUND exactly like an unknown id.
+func (r *queryResolver) Receipt(ctx context.Context, id string) (*model.Receipt, error) {
+	who, err := auth.RequireMember(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := r.visibleOwners(ctx, who.Subject)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.Receipt(ctx, who.Subject, owners, id)
+}
+
+// Store returns the receipt's store (joined when the receipt was read).
+func (r *receiptResolver) Store(ctx context.Context, rc *model.Receipt) (*model.Store, error) {
+	if rc.Store != nil {
+		return rc.Store, nil
+	}
+	return r.loaders(ctx).Stores.Load(ctx, rc.StoreID)
+}
+
+// Lines returns the receipt's lines while its owner's PRODUCT_LEVEL_DATA is
+// granted and the lines were stored; else null with CONSENT_REQUIRED.
+// storage checks the consent again as it reads the lines.
+func (r *receiptResolver) Lines(ctx context.Context, rc *model.Receipt) ([]model.ReceiptLine, error) {
+	if !rc.LinesAllowed {
+		return nil, model.Errorf(model.ConsentRequired,
+			"the PRODUCT_LEVEL_DATA consent of the receipt's owner is not granted: only totals are shown")
+	}
+	if rc.LinesStored == 0 {
+		return nil, model.Errorf(model.ConsentRequired,
+			"the lines were not stored: PRODUCT_LEVEL_DATA was not granted when the purchase was made")
+	}
+	lines, err := r.loaders(ctx).Lines.Load(ctx, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq})
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		// Consent was withdrawn between reading the receipt and its lines.
+		return nil, model.Errorf(model.ConsentRequired, "the PRODUCT_LEVEL_DATA consent of the receipt's owner is not granted")
+	}
+	return lines, nil
+}
+
+// Product returns the line's product (joined when the line was read).
+func (r *receiptLineResolver) Product(ctx context.Context, l *model.ReceiptLine) (*model.Product, error) {
+	if l.Product != nil || l.Gtin == nil {
+		return l.Product, nil
+	}
+	p, err := r.loaders(ctx).Products.Load(ctx, *l.Gtin)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil // a GTIN unknown to the catalog
+	}
+	return p, err
+}
+
+// visibleOwners returns whose purchase data the member may read: their own
+// (household sharing extends this list, rule 5).
+func (r *Resolver) visibleOwners(ctx context.Context, viewer string) ([]string, error) {
+	return []string{viewer}, nil
+}
+
+// IngestReceipts stores receipts from the tills (scope receipts:ingest).
+func (r *mutationResolver) IngestReceipts(ctx context.Context, input []model.ReceiptInput) (*model.IngestResult, error) {
+	if _, err := auth.RequireScope(ctx, auth.ScopeIngest); err != nil {
+		return nil, err
+	}
+	if err := storageCheckBatch(len(input)); err != nil {
+		return nil, err
+	}
+	return r.Store.IngestReceipts(ctx, input)
+}

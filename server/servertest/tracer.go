@@ -1,0 +1,53 @@
+package servertest
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// StatementCounter is a pgx tracer that counts the SQL statements the
+// storage sends, so tests can hold a request to a statement budget.
+// Transaction control (BEGIN, COMMIT, ROLLBACK) is not counted: it is
+// plumbing, not a query.
+type StatementCounter struct {
+	mu    sync.Mutex
+	on    bool
+	count int
+	sqls  []string
+}
+
+// TraceQueryStart counts a statement while counting is on.
+func (c *StatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.on {
+		return ctx
+	}
+	sql := strings.ToLower(strings.TrimSpace(data.SQL))
+	for _, p := range []string{"begin", "commit", "rollback"} {
+		if strings.HasPrefix(sql, p) {
+			return ctx
+		}
+	}
+	c.count++
+	c.sqls = append(c.sqls, data.SQL)
+	return ctx
+}
+
+// TraceQueryEnd does nothing.
+func (c *StatementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Count runs fn and returns the statements it sent.
+func (c *StatementCounter) Count(fn func()) (int, []string) {
+	c.mu.Lock()
+	c.on, c.count, c.sqls = true, 0, nil
+	c.mu.Unlock()
+	fn()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = false
+	return c.count, c.sqls
+}

@@ -1,0 +1,82 @@
+package storage
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"time"
+
+	"github.com/omadata/omadata/graph/model"
+)
+
+// Public ids and cursors are opaque: base64url of a version byte and fixed
+// binary fields. They hold sequence numbers and times, never a customer id,
+// so a household view cannot tell who bought a receipt from its id or cursor.
+
+const (
+	receiptIDVersion = 'r'
+	cursorVersion    = 'c'
+)
+
+// ReceiptID returns the public id of the receipt with sequence number seq.
+func ReceiptID(seq int64) string {
+	b := make([]byte, 9)
+	b[0] = receiptIDVersion
+	binary.BigEndian.PutUint64(b[1:], uint64(seq))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ParseReceiptID returns the sequence number of a public receipt id. A
+// malformed id answers like an unknown one (NOT_FOUND), so probing ids
+// learns nothing.
+func ParseReceiptID(id string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(b) != 9 || b[0] != receiptIDVersion {
+		return 0, model.Errorf(model.NotFound, "receipt not found")
+	}
+	return int64(binary.BigEndian.Uint64(b[1:])), nil
+}
+
+// Cursor is a keyset position: a time and a sequence number, both
+// descending (newest first).
+type Cursor struct {
+	At  time.Time
+	Seq int64
+}
+
+// Encode returns the cursor's opaque form.
+func (c Cursor) Encode() string {
+	b := make([]byte, 17)
+	b[0] = cursorVersion
+	binary.BigEndian.PutUint64(b[1:], uint64(c.At.UnixMicro()))
+	binary.BigEndian.PutUint64(b[9:], uint64(c.Seq))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses an `after` argument; nil or empty means the start.
+func DecodeCursor(after *string) (*Cursor, error) {
+	if after == nil || *after == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*after)
+	if err != nil || len(b) != 17 || b[0] != cursorVersion {
+		return nil, model.InputErrorf("after", "not a cursor of this list")
+	}
+	return &Cursor{
+		At:  time.UnixMicro(int64(binary.BigEndian.Uint64(b[1:]))).UTC(),
+		Seq: int64(binary.BigEndian.Uint64(b[9:])),
+	}, nil
+}
+
+// MaxPageSize is the largest `first` a connection accepts.
+const MaxPageSize = 100
+
+// PageSize validates `first` (default def) and returns it.
+func PageSize(first *int, def int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 1 || *first > MaxPageSize {
+		return 0, model.InputErrorf("first", "must be between 1 and %d", MaxPageSize)
+	}
+	return *first, nil
+}

@@ -1,0 +1,235 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omadata/omadata/graph/model"
+)
+
+// ReceiptPage is one page of a receipt connection.
+type ReceiptPage struct {
+	Receipts    []*model.Receipt
+	HasNextPage bool
+}
+
+// ReceiptQuery selects receipts of a set of owners the caller may see
+// (decided by auth: the viewer alone, or the household members visible to
+// them under rule 5). Viewer is the member asking.
+type ReceiptQuery struct {
+	Viewer string
+	Owners []string
+	First  int
+	After  *Cursor
+	Filter *model.ReceiptFilter
+}
+
+// Receipts returns a page of the owners' receipts, newest first, keyset
+// paginated across owners. Each receipt says whether its owner's
+// product-level data may be shown now, and carries its store.
+func (db *DB) Receipts(ctx context.Context, q ReceiptQuery) (*ReceiptPage, error) {
+	now := db.Now()
+	where, args := db.receiptFilter(q, now)
+	sql := fmt.Sprintf(`
+		WITH owners AS (
+			SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
+			FROM unnest($1::text[]) o)
+		SELECT %s
+		FROM owners o CROSS JOIN LATERAL (
+			SELECT * FROM receipts r
+			WHERE r.customer_id = o.id %s
+			ORDER BY r.purchased_at DESC, r.receipt_seq DESC
+			LIMIT $3) r
+		JOIN stores s ON s.store_id = r.store_id
+		ORDER BY r.purchased_at DESC, r.receipt_seq DESC
+		LIMIT $3`, receiptColumns, where)
+	var page ReceiptPage
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		list, err := scanReceipts(tx.Query(ctx, sql, append([]any{q.Owners, now, q.First + 1}, args...)...))
+		if len(list) > q.First {
+			list, page.HasNextPage = list[:q.First], true
+		}
+		page.Receipts = list
+		return err
+	})
+	for _, r := range page.Receipts {
+		r.Shared = r.OwnerID != q.Viewer
+	}
+	return &page, err
+}
+
+const receiptColumns = `r.customer_id, r.receipt_seq, r.purchased_at, r.store_id, r.total_cents,
+	r.bonus_eligible_cents, r.currency, r.line_count, r.lines_stored, r.warranty_until, o.allowed,
+	s.name, s.chain, s.kind, s.city, s.bonus_eligible`
+
+// receiptFilter returns the WHERE conditions (after the owner) and their
+// arguments, numbered from $4.
+func (db *DB) receiptFilter(q ReceiptQuery, now time.Time) (string, []any) {
+	var conds []string
+	var args []any
+	// add appends a condition whose ? placeholders take vals in order.
+	add := func(cond string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(args)+3), 1)
+		}
+		conds = append(conds, cond)
+	}
+	if q.After != nil {
+		add("(r.purchased_at, r.receipt_seq) < (?, ?)", q.After.At, q.After.Seq)
+	}
+	if f := q.Filter; f != nil {
+		loc := db.cfg.Location
+		if f.From != nil {
+			add("r.purchased_at >= ?", f.From.Start(loc))
+		}
+		if f.To != nil {
+			add("r.purchased_at < ?", f.To.AddDays(1).Start(loc))
+		}
+		if f.StoreID != nil {
+			add("r.store_id = ?", *f.StoreID)
+		}
+		if f.WarrantyOnly != nil && *f.WarrantyOnly {
+			add("r.warranty_until >= ?", model.DateOf(now, loc).UTCMidnight())
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return "AND " + strings.Join(conds, " AND "), args
+}
+
+func scanReceipts(rows pgx.Rows, err error) ([]*model.Receipt, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*model.Receipt, error) {
+		r := &model.Receipt{Store: &model.Store{}}
+		var warranty *time.Time
+		err := row.Scan(&r.OwnerID, &r.Seq, &r.PurchasedAt, &r.StoreID, &r.TotalCents, &r.BonusEligibleCents,
+			&r.Currency, &r.LineCount, &r.LinesStored, &warranty, &r.LinesAllowed,
+			&r.Store.Name, &r.Store.Chain, &r.Store.Kind, &r.Store.City, &r.Store.BonusEligible)
+		r.ID, r.Store.ID, r.PurchasedAt = ReceiptID(r.Seq), r.StoreID, r.PurchasedAt.UTC()
+		if warranty != nil {
+			d := model.DateOf(*warranty, time.UTC)
+			r.WarrantyUntil = &d
+		}
+		return r, err
+	})
+}
+
+// Receipt returns the receipt with public id id if one of owners owns it,
+// else NOT_FOUND, exactly as for an id that does not exist.
+func (db *DB) Receipt(ctx context.Context, viewer string, owners []string, id string) (*model.Receipt, error) {
+	seq, err := ParseReceiptID(id)
+	if err != nil {
+		return nil, err
+	}
+	var list []*model.Receipt
+	err = db.readTx(ctx, func(tx pgx.Tx) error {
+		list, err = scanReceipts(tx.Query(ctx, `
+			WITH owners AS (
+				SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
+				FROM unnest($1::text[]) o)
+			SELECT `+receiptColumns+`
+			FROM owners o JOIN receipts r ON r.customer_id = o.id AND r.receipt_seq = $3
+			JOIN stores s ON s.store_id = r.store_id`, owners, db.Now(), seq))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, model.Errorf(model.NotFound, "receipt not found")
+	}
+	list[0].Shared = list[0].OwnerID != viewer
+	return list[0], nil
+}
+
+// ReceiptKey identifies a receipt internally (owner and sequence number).
+type ReceiptKey struct {
+	Owner string
+	Seq   int64
+}
+
+// LinesByReceipt loads the lines of many receipts in one statement, with
+// their products and categories. The owner's PRODUCT_LEVEL_DATA consent is
+// checked again here, where the lines are read, so no path to lines (nested,
+// aliased or batched) can skip it: a receipt whose owner's consent is not
+// granted now gets no lines.
+func (db *DB) LinesByReceipt(ctx context.Context, keys []ReceiptKey) (map[ReceiptKey][]model.ReceiptLine, error) {
+	owners, seqs := make([]string, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		owners[i], seqs[i] = k.Owner, k.Seq
+	}
+	out := make(map[ReceiptKey][]model.ReceiptLine, len(keys))
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, linesSQL, owners, seqs, db.Now())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			key, line, err := scanLine(rows)
+			if err != nil {
+				return err
+			}
+			out[key] = append(out[key], line)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// scanLine scans one row of linesSQL: the line, its product and category.
+func scanLine(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error) {
+	var k ReceiptKey
+	var l model.ReceiptLine
+	var warranty *time.Time
+	var p productRow
+	var pGtin, catFi, catSv, catEn, catGroup *string
+	var pName, pCategory, pOrigin, pUnit *string
+	var catFV *bool
+	err := rows.Scan(&k.Owner, &k.Seq, &l.LineNo, &l.Gtin, &l.Description, &l.Quantity, &l.Unit,
+		&l.UnitPriceCents, &l.AmountCents, &l.DiscountCents, &warranty,
+		&pGtin, &pName, &p.Brand, &pCategory, &pOrigin, &p.OriginCountry, &pUnit, &p.NetWeightKg,
+		&p.EnergyKj, &p.Fat, &p.SaturatedFat, &p.Carbohydrate, &p.Sugars, &p.Fibre, &p.Protein, &p.Salt,
+		&p.Co2eKgPerKg, &p.WarrantyMonths, &catFi, &catSv, &catEn, &catGroup, &catFV)
+	if err != nil {
+		return k, l, err
+	}
+	l.OwnerID, l.ReceiptSeq = k.Owner, k.Seq
+	if warranty != nil {
+		d := model.DateOf(*warranty, time.UTC)
+		l.WarrantyUntil = &d
+	}
+	if pGtin != nil {
+		p.Gtin, p.Name, p.CategoryID = *pGtin, *pName, *pCategory
+		p.Origin, p.Unit = model.Origin(*pOrigin), model.Unit(*pUnit)
+		l.Product = p.product()
+		l.Product.Category = &model.Category{ID: p.CategoryID, NameFi: *catFi, NameSv: *catSv,
+			NameEn: *catEn, Group: *catGroup, FruitOrVegetable: *catFV}
+	}
+	return k, l, nil
+}
+
+const linesSQL = `
+	WITH k AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS k(customer_id, receipt_seq)),
+	allowed AS (
+		SELECT DISTINCT customer_id FROM k
+		WHERE consent_granted(customer_id, 'PRODUCT_LEVEL_DATA', $3))
+	SELECT l.customer_id, l.receipt_seq, l.line_no, l.gtin, l.description, l.quantity::float8, l.unit,
+		l.unit_price_cents, l.amount_cents, l.discount_cents, l.warranty_until,
+		p.gtin, p.name, p.brand, p.category_id, p.origin, p.origin_country, p.unit, p.net_weight_kg,
+		p.energy_kj, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.protein, p.salt,
+		p.co2e_kg_per_kg, p.warranty_months,
+		c.name_fi, c.name_sv, c.name_en, c.grp, c.fruit_or_vegetable
+	FROM k JOIN allowed a USING (customer_id)
+	JOIN receipt_lines l ON l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq
+	LEFT JOIN products p ON p.gtin = l.gtin
+	LEFT JOIN categories c ON c.category_id = p.category_id
+	ORDER BY l.customer_id, l.receipt_seq, l.line_no`

@@ -1,0 +1,138 @@
+// Package storage is Omadata's only door to PostgreSQL: a pgx/v5 pool, one
+// transaction per public method, set-based SQL, and the mapping of database
+// errors to domain errors. Access checks that depend on data (ownership,
+// household sharing, consent) are part of the queries here, so no caller can
+// read past them.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config is what the storage needs beyond a database URL.
+type Config struct {
+	// URL is the primary's PostgreSQL URL; ReadURL an optional read replica
+	// for read-only queries.
+	URL, ReadURL string
+	// Now is the clock: consents expire, retention and activity follow it.
+	Now func() time.Time
+	// Location is the program's time zone (dates, months, warranties).
+	Location *time.Location
+	// RetentionYears is the default purchase-data retention.
+	RetentionYears int
+	// PolicyVersion names the privacy policy consent events are given under.
+	PolicyVersion string
+	// MaxConns bounds the pool (0: pgx's default).
+	MaxConns int32
+	// Tracer, if set, sees every query (tests count statements with it).
+	Tracer pgxTracer
+	Logger *slog.Logger
+}
+
+// DB is the storage. Its methods are safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	read *pgxpool.Pool
+	cfg  Config
+	log  *slog.Logger
+}
+
+// Open connects to the database. It does not migrate: that is
+// [migrations.Up], run by `omadata migrate` and at `serve` start.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.RetentionYears == 0 {
+		cfg.RetentionYears = 5
+	}
+	if cfg.PolicyVersion == "" {
+		cfg.PolicyVersion = PolicyVersion
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	pool, err := newPool(ctx, cfg.URL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, read: pool, cfg: cfg, log: cfg.Logger}
+	if cfg.ReadURL != "" {
+		if db.read, err = newPool(ctx, cfg.ReadURL, cfg); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func newPool(ctx context.Context, url string, cfg Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
+	}
+	// A dead server must make requests fail fast, not hang.
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// PolicyVersion is the privacy policy version consents are recorded under
+// unless Config says otherwise.
+const PolicyVersion = "2026-01"
+
+// Close closes the pools.
+func (db *DB) Close() {
+	if db.read != db.pool {
+		db.read.Close()
+	}
+	db.pool.Close()
+}
+
+// Ping checks that the primary answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Pool exposes the primary pool for the few callers that stream
+// (export) or need raw access in tests.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Now returns the storage's clock reading, in UTC.
+func (db *DB) Now() time.Time { return db.cfg.Now().UTC() }
+
+// Location returns the program's time zone.
+func (db *DB) Location() *time.Location { return db.cfg.Location }
+
+// RetentionYears is the default retention window in years.
+func (db *DB) RetentionYears() int { return db.cfg.RetentionYears }
+
+// writeTx runs fn in a read-write transaction on the primary.
+func (db *DB) writeTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return mapError(pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{}, fn))
+}
+
+// readTx runs fn in a read-only transaction, on the replica when there is one.
+func (db *DB) readTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return mapError(pgx.BeginTxFunc(ctx, db.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn))
+}
+
+// errNoRows reports whether err is pgx's "no rows".
+func errNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
