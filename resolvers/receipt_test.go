@@ -125,9 +125,9 @@ func TestReceipts(t *testing.T) {
 
 	t.Run("ErrBadInput", func(t *testing.T) {
 		for name, vars := range map[string]map[string]any{
-			"first too big": {"first": 101},
-			"first zero":    {"first": 0},
-			"bad cursor":    {"after": "not-a-cursor"},
+			"first too big":  {"first": 101},
+			"first zero":     {"first": 0},
+			"bad cursor":     {"after": "not-a-cursor"},
 			"to before from": {"filter": map[string]any{"from": "2026-06-10", "to": "2026-06-01"}},
 		} {
 			r := env.Query(t, tok, receiptsQuery, vars)

@@ -49,7 +49,9 @@ func (r *Resolver) Product() graph.ProductResolver { return &productResolver{r} 
 func (r *Resolver) Insights() graph.InsightsResolver { return &insightsResolver{r} }
 
 // CategoryInsight returns the CategoryInsight field resolver.
-func (r *Resolver) CategoryInsight() graph.CategoryInsightResolver { return &categoryInsightResolver{r} }
+func (r *Resolver) CategoryInsight() graph.CategoryInsightResolver {
+	return &categoryInsightResolver{r}
+}
 
 // CategorySource returns the CategorySource field resolver.
 func (r *Resolver) CategorySource() graph.CategorySourceResolver { return &categorySourceResolver{r} }

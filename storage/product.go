@@ -46,11 +46,11 @@ func validateProduct(p model.ProductInput) error {
 
 // productRow is a products row in the column order of the upsert.
 type productArrays struct {
-	gtin, name, category, origin, unit                          []string
-	brand, country                                              []*string
+	gtin, name, category, origin, unit                           []string
+	brand, country                                               []*string
 	weight, energy, fat, satFat, carb, sugars, fibre, prot, salt []*float64
-	co2e                                                        []*float64
-	warranty                                                    []*int
+	co2e                                                         []*float64
+	warranty                                                     []*int
 }
 
 func (a *productArrays) add(p model.ProductInput) {
@@ -139,18 +139,18 @@ func existing(ctx context.Context, tx pgx.Tx, query string, keys []string) (map[
 
 // productRow is the scan target of a products row.
 type productRow struct {
-	Gtin          string
-	Name          string
-	Brand         *string
-	CategoryID    string
-	Origin        model.Origin
-	OriginCountry *string
-	Unit          model.Unit
-	NetWeightKg   *float64
-	EnergyKj      *float64
+	Gtin                                                          string
+	Name                                                          string
+	Brand                                                         *string
+	CategoryID                                                    string
+	Origin                                                        model.Origin
+	OriginCountry                                                 *string
+	Unit                                                          model.Unit
+	NetWeightKg                                                   *float64
+	EnergyKj                                                      *float64
 	Fat, SaturatedFat, Carbohydrate, Sugars, Fibre, Protein, Salt *float64
-	Co2eKgPerKg    *float64
-	WarrantyMonths *int
+	Co2eKgPerKg                                                   *float64
+	WarrantyMonths                                                *int
 }
 
 func (r productRow) product() *model.Product {

@@ -156,9 +156,13 @@ func (c *Cluster) prepareDirs() error {
 	if err := c.acct.ensureTraversable(c.dir, c.log); err != nil {
 		return err
 	}
-	// The server writes its socket, socket lock file and log into dir.
-	if err := c.acct.chown(c.dir); err != nil {
-		return err
+	// The server writes its socket, socket lock file and log into dir. The
+	// lock file goes along so that the account itself may use the cluster
+	// directly later.
+	for _, path := range []string{c.dir, filepath.Join(c.dir, lockFile)} {
+		if err := c.acct.chown(path); err != nil {
+			return err
+		}
 	}
 	if err := c.acct.chownTree(c.dataDir); err != nil {
 		return err

@@ -10,13 +10,16 @@ import (
 	"time"
 )
 
-// lockDir takes an exclusive flock on <dir>/pgcluster.lock, waiting for it
+// lockFile, in the cluster directory, is what lockDir locks.
+const lockFile = "pgcluster.lock"
+
+// lockDir takes an exclusive flock on the lock file in dir, waiting for it
 // as long as ctx allows, and returns its release. Start and Stop hold it, so
 // processes sharing one cluster directory (parallel test binaries, replicas)
 // never run initdb twice or stop a server while another is starting it. The
 // kernel drops the lock if the holder dies, so a crash never wedges it.
 func lockDir(ctx context.Context, dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "pgcluster.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("pgcluster: lock: %w", err)
 	}

@@ -2,10 +2,13 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -188,5 +191,44 @@ func TestWithDatabase(t *testing.T) {
 		if cfg, err := pgconn.ParseConfig(got); err != nil || cfg.Database != "x y" {
 			t.Errorf("%q parses to database %q (%v), want %q", got, cfg.Database, err, "x y")
 		}
+	}
+}
+
+// TestReapStale leaves a cluster behind as a binary killed by a test
+// timeout would, and checks that the next binary stops and removes it.
+func TestReapStale(t *testing.T) {
+	if os.Getenv(EnvDatabaseURL) != "" {
+		t.Skip("needs local PostgreSQL binaries")
+	}
+	t.Parallel()
+	dir, err := os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgcluster.Start(t.Context(), pgcluster.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	b, err := os.ReadFile(filepath.Join(dir, "pgdata", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postmaster, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+
+	reapStale(logger())
+	if alive(postmaster) {
+		t.Errorf("postmaster %d of a stale cluster still running", postmaster)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale cluster directory %s: %v; want removed", dir, err)
 	}
 }

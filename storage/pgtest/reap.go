@@ -81,7 +81,9 @@ func stopPostmaster(dir string) bool {
 	if !bytes.Contains(cmdline, []byte(dataDir)) {
 		return true // pid file left by a dead server; the pid is someone else's now
 	}
-	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil {
+		return false // another user's: not ours to stop
+	}
 	for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			return false
