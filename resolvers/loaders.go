@@ -7,6 +7,8 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/omadata/omadata/auth"
+
 	"github.com/omadata/omadata/graph/model"
 	"github.com/omadata/omadata/storage"
 )
@@ -35,10 +37,12 @@ func NewLoaders(db *storage.DB) *Loaders {
 }
 
 // linesOrEmpty answers every key: a receipt without readable lines gets an
-// empty list rather than "not found".
+// empty list rather than "not found". The lines are read for the request's
+// member, whom storage checks against each receipt's owner.
 func linesOrEmpty(db *storage.DB) func(context.Context, []storage.ReceiptKey) (map[storage.ReceiptKey][]model.ReceiptLine, error) {
 	return func(ctx context.Context, keys []storage.ReceiptKey) (map[storage.ReceiptKey][]model.ReceiptLine, error) {
-		m, err := db.LinesByReceipt(ctx, keys)
+		viewer, _ := auth.FromContext(ctx)
+		m, err := db.LinesByReceipt(ctx, viewer.Subject, keys)
 		for _, k := range keys {
 			if _, ok := m[k]; !ok && m != nil {
 				m[k] = []model.ReceiptLine{}

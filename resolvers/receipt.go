@@ -17,11 +17,22 @@ func (r *queryResolver) Receipts(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return r.receiptPage(ctx, id.Subject, []string{id.Subject}, first, after, filter)
+	return r.receiptPage(ctx, storage.ReceiptQuery{Viewer: id.Subject}, first, after, filter)
 }
 
-// receiptPage reads a page of the owners' receipts as a connection.
-func (r *Resolver) receiptPage(ctx context.Context, viewer string, owners []string, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
+// HouseholdReceipts returns a page of the receipts of the member and of
+// every household member visible to them (rule 5), at household level:
+// receipts carry no owner, and ids and cursors do not encode one.
+func (r *queryResolver) HouseholdReceipts(ctx context.Context, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
+	id, err := auth.RequireMember(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.receiptPage(ctx, storage.ReceiptQuery{Viewer: id.Subject, Household: true}, first, after, filter)
+}
+
+// receiptPage reads a page of receipts as a connection.
+func (r *Resolver) receiptPage(ctx context.Context, q storage.ReceiptQuery, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
 	n, err := storage.PageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -33,7 +44,8 @@ func (r *Resolver) receiptPage(ctx context.Context, viewer string, owners []stri
 	if err := checkFilter(filter); err != nil {
 		return nil, err
 	}
-	page, err := r.Store.Receipts(ctx, storage.ReceiptQuery{Viewer: viewer, Owners: owners, First: n, After: cur, Filter: filter})
+	q.First, q.After, q.Filter = n, cur, filter
+	page, err := r.Store.Receipts(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +77,8 @@ func (r *Resolver) prefetchLines(ctx context.Context, receipts []*model.Receipt)
 	if len(keys) == 0 {
 		return nil
 	}
-	lines, err := r.Store.LinesByReceipt(ctx, keys)
+	viewer, _ := auth.FromContext(ctx)
+	lines, err := r.Store.LinesByReceipt(ctx, viewer.Subject, keys)
 	if err != nil {
 		return err
 	}
@@ -90,11 +103,7 @@ func (r *queryResolver) Receipt(ctx context.Context, id string) (*model.Receipt,
 	if err != nil {
 		return nil, err
 	}
-	owners, err := r.visibleOwners(ctx, who.Subject)
-	if err != nil {
-		return nil, err
-	}
-	return r.Store.Receipt(ctx, who.Subject, owners, id)
+	return r.Store.Receipt(ctx, who.Subject, id)
 }
 
 // Store returns the receipt's store (joined when the receipt was read).
@@ -141,9 +150,9 @@ func (r *receiptLineResolver) Product(ctx context.Context, l *model.ReceiptLine)
 }
 
 // visibleOwners returns whose purchase data the member may read: their own
-// (household sharing extends this list, rule 5).
+// and that of the household members rule 5 makes visible.
 func (r *Resolver) visibleOwners(ctx context.Context, viewer string) ([]string, error) {
-	return []string{viewer}, nil
+	return r.Store.VisibleOwners(ctx, viewer)
 }
 
 // IngestReceipts stores receipts from the tills (scope receipts:ingest).

@@ -25,6 +25,14 @@ func ReceiptID(seq int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// accessEventID returns the public id of an access event.
+func accessEventID(seq int64) string {
+	b := make([]byte, 9)
+	b[0] = 'a'
+	binary.BigEndian.PutUint64(b[1:], uint64(seq))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // ParseReceiptID returns the sequence number of a public receipt id. A
 // malformed id answers like an unknown one (NOT_FOUND), so probing ids
 // learns nothing.
@@ -65,6 +73,28 @@ func DecodeCursor(after *string) (*Cursor, error) {
 		At:  time.UnixMicro(int64(binary.BigEndian.Uint64(b[1:]))).UTC(),
 		Seq: int64(binary.BigEndian.Uint64(b[9:])),
 	}, nil
+}
+
+// keyCursorVersion marks a cursor over an ascending text key.
+const keyCursorVersion = 'k'
+
+// EncodeKeyCursor returns the opaque cursor of a position in a list ordered
+// by a text key, ascending (the marketing audience, by customer id).
+func EncodeKeyCursor(key string) string {
+	return base64.RawURLEncoding.EncodeToString(append([]byte{keyCursorVersion}, key...))
+}
+
+// DecodeKeyCursor parses an `after` argument of a key-ordered list; nil or
+// empty means the start, returned as "".
+func DecodeKeyCursor(after *string) (string, error) {
+	if after == nil || *after == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*after)
+	if err != nil || len(b) < 2 || b[0] != keyCursorVersion {
+		return "", model.InputErrorf("after", "not a cursor of this list")
+	}
+	return string(b[1:]), nil
 }
 
 // MaxPageSize is the largest `first` a connection accepts.

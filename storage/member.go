@@ -188,3 +188,12 @@ func member(ctx context.Context, tx pgx.Tx, customerID string, defaultRetention 
 	}
 	return m, nil
 }
+
+// MemberCount returns how many members there are (seed --if-empty).
+func (db *DB) MemberCount(ctx context.Context) (int, error) {
+	var n int
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&n)
+	})
+	return n, err
+}

@@ -17,15 +17,27 @@ type ReceiptPage struct {
 	HasNextPage bool
 }
 
-// ReceiptQuery selects receipts of a set of owners the caller may see
-// (decided by auth: the viewer alone, or the household members visible to
-// them under rule 5). Viewer is the member asking.
+// ReceiptQuery selects receipts the viewer may see: their own, or with
+// Household the receipts of every member visible to them under rule 5
+// (the SQL function visible_owners, evaluated in the same statement).
 type ReceiptQuery struct {
-	Viewer string
-	Owners []string
-	First  int
-	After  *Cursor
-	Filter *model.ReceiptFilter
+	Viewer    string
+	Household bool
+	First     int
+	After     *Cursor
+	Filter    *model.ReceiptFilter
+}
+
+// ownersCTE selects the owners a query may read ($1 viewer, $2 now) with
+// whether each one's product-level data may be shown now.
+func ownersCTE(household bool) string {
+	from := "(SELECT $1::text) AS v(o)"
+	if household {
+		from = "visible_owners($1, $2) AS v(o)"
+	}
+	return `WITH owners AS (
+			SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
+			FROM ` + from + `)`
 }
 
 // Receipts returns a page of the owners' receipts, newest first, keyset
@@ -34,10 +46,7 @@ type ReceiptQuery struct {
 func (db *DB) Receipts(ctx context.Context, q ReceiptQuery) (*ReceiptPage, error) {
 	now := db.Now()
 	where, args := db.receiptFilter(q, now)
-	sql := fmt.Sprintf(`
-		WITH owners AS (
-			SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
-			FROM unnest($1::text[]) o)
+	sql := fmt.Sprintf(`%s
 		SELECT %s
 		FROM owners o CROSS JOIN LATERAL (
 			SELECT * FROM receipts r
@@ -46,10 +55,10 @@ func (db *DB) Receipts(ctx context.Context, q ReceiptQuery) (*ReceiptPage, error
 			LIMIT $3) r
 		JOIN stores s ON s.store_id = r.store_id
 		ORDER BY r.purchased_at DESC, r.receipt_seq DESC
-		LIMIT $3`, receiptColumns, where)
+		LIMIT $3`, ownersCTE(q.Household), receiptColumns, where)
 	var page ReceiptPage
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		list, err := scanReceipts(tx.Query(ctx, sql, append([]any{q.Owners, now, q.First + 1}, args...)...))
+		list, err := scanReceipts(tx.Query(ctx, sql, append([]any{q.Viewer, now, q.First + 1}, args...)...))
 		if len(list) > q.First {
 			list, page.HasNextPage = list[:q.First], true
 		}
@@ -122,22 +131,20 @@ func scanReceipts(rows pgx.Rows, err error) ([]*model.Receipt, error) {
 	})
 }
 
-// Receipt returns the receipt with public id id if one of owners owns it,
-// else NOT_FOUND, exactly as for an id that does not exist.
-func (db *DB) Receipt(ctx context.Context, viewer string, owners []string, id string) (*model.Receipt, error) {
+// Receipt returns the receipt with public id id if the viewer may see it
+// (theirs, or shared with them under rule 5), else NOT_FOUND, exactly as for
+// an id that does not exist.
+func (db *DB) Receipt(ctx context.Context, viewer string, id string) (*model.Receipt, error) {
 	seq, err := ParseReceiptID(id)
 	if err != nil {
 		return nil, err
 	}
 	var list []*model.Receipt
 	err = db.readTx(ctx, func(tx pgx.Tx) error {
-		list, err = scanReceipts(tx.Query(ctx, `
-			WITH owners AS (
-				SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
-				FROM unnest($1::text[]) o)
+		list, err = scanReceipts(tx.Query(ctx, ownersCTE(true)+`
 			SELECT `+receiptColumns+`
 			FROM owners o JOIN receipts r ON r.customer_id = o.id AND r.receipt_seq = $3
-			JOIN stores s ON s.store_id = r.store_id`, owners, db.Now(), seq))
+			JOIN stores s ON s.store_id = r.store_id`, viewer, db.Now(), seq))
 		return err
 	})
 	if err != nil {
@@ -157,18 +164,20 @@ type ReceiptKey struct {
 }
 
 // LinesByReceipt loads the lines of many receipts in one statement, with
-// their products and categories. The owner's PRODUCT_LEVEL_DATA consent is
-// checked again here, where the lines are read, so no path to lines (nested,
-// aliased or batched) can skip it: a receipt whose owner's consent is not
-// granted now gets no lines.
-func (db *DB) LinesByReceipt(ctx context.Context, keys []ReceiptKey) (map[ReceiptKey][]model.ReceiptLine, error) {
-	owners, seqs := make([]string, len(keys)), make([]int64, len(keys))
+// their products and categories, for the viewer. Where the lines are read,
+// the SQL checks again that each owner is visible to the viewer (rule 5)
+// and that the owner's PRODUCT_LEVEL_DATA is granted now (rule 3), so no
+// path to lines (nested, aliased or batched) can skip either. In the same
+// statement it appends an access event to the log of every other owner
+// whose lines it returns (rule 7): the read and its record commit together.
+func (db *DB) LinesByReceipt(ctx context.Context, viewer string, keys []ReceiptKey) (map[ReceiptKey][]model.ReceiptLine, error) {
+	owners, seqs, resources := make([]string, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		owners[i], seqs[i] = k.Owner, k.Seq
+		owners[i], seqs[i], resources[i] = k.Owner, k.Seq, "receipt "+ReceiptID(k.Seq)
 	}
 	out := make(map[ReceiptKey][]model.ReceiptLine, len(keys))
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, linesSQL, owners, seqs, db.Now())
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, linesSQL, owners, seqs, db.Now(), viewer, resources)
 		if err != nil {
 			return err
 		}
@@ -184,6 +193,31 @@ func (db *DB) LinesByReceipt(ctx context.Context, keys []ReceiptKey) (map[Receip
 	})
 	return out, err
 }
+
+const linesSQL = `
+	WITH k AS (
+		SELECT * FROM unnest($1::text[], $2::bigint[], $5::text[]) AS k(customer_id, receipt_seq, resource)),
+	allowed AS (
+		SELECT o AS customer_id FROM visible_owners($4, $3) AS v(o)
+		WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $3)),
+	logged AS (
+		INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
+		SELECT k.customer_id, $3, 'HOUSEHOLD_MEMBER', $4,
+			(SELECT split_part(name, ' ', 1) FROM members WHERE customer_id = $4), k.resource, 'household sharing'
+		FROM k JOIN allowed a USING (customer_id)
+		WHERE k.customer_id <> $4
+		  AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq))
+	SELECT l.customer_id, l.receipt_seq, l.line_no, l.gtin, l.description, l.quantity::float8, l.unit,
+		l.unit_price_cents, l.amount_cents, l.discount_cents, l.warranty_until,
+		p.gtin, p.name, p.brand, p.category_id, p.origin, p.origin_country, p.unit, p.net_weight_kg,
+		p.energy_kj, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.protein, p.salt,
+		p.co2e_kg_per_kg, p.warranty_months,
+		c.name_fi, c.name_sv, c.name_en, c.grp, c.fruit_or_vegetable
+	FROM k JOIN allowed a USING (customer_id)
+	JOIN receipt_lines l ON l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq
+	LEFT JOIN products p ON p.gtin = l.gtin
+	LEFT JOIN categories c ON c.category_id = p.category_id
+	ORDER BY l.customer_id, l.receipt_seq, l.line_no`
 
 // scanLine scans one row of linesSQL: the line, its product and category.
 func scanLine(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error) {
@@ -216,20 +250,3 @@ func scanLine(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error) {
 	}
 	return k, l, nil
 }
-
-const linesSQL = `
-	WITH k AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS k(customer_id, receipt_seq)),
-	allowed AS (
-		SELECT DISTINCT customer_id FROM k
-		WHERE consent_granted(customer_id, 'PRODUCT_LEVEL_DATA', $3))
-	SELECT l.customer_id, l.receipt_seq, l.line_no, l.gtin, l.description, l.quantity::float8, l.unit,
-		l.unit_price_cents, l.amount_cents, l.discount_cents, l.warranty_until,
-		p.gtin, p.name, p.brand, p.category_id, p.origin, p.origin_country, p.unit, p.net_weight_kg,
-		p.energy_kj, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.protein, p.salt,
-		p.co2e_kg_per_kg, p.warranty_months,
-		c.name_fi, c.name_sv, c.name_en, c.grp, c.fruit_or_vegetable
-	FROM k JOIN allowed a USING (customer_id)
-	JOIN receipt_lines l ON l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq
-	LEFT JOIN products p ON p.gtin = l.gtin
-	LEFT JOIN categories c ON c.category_id = p.category_id
-	ORDER BY l.customer_id, l.receipt_seq, l.line_no`

@@ -21,6 +21,7 @@ type Household struct {
 	// ViewerID is the member looking at the household.
 	ViewerID    string
 	SharingOpen bool
+	Members     []HouseholdMember
 }
 
 // Adult reports whether a person born on birth is 18 or older at now.

@@ -170,6 +170,7 @@ CREATE INDEX consent_events_current ON consent_events (customer_id, purpose, rec
 -- registry enrolled them here), the enrolment state applies. No event at
 -- all means denied. Queries pass `at` from the application's clock, so tests
 -- can move time.
+-- +goose StatementBegin
 CREATE FUNCTION consent_granted(cid text, p text, at timestamptz) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce((
@@ -182,6 +183,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             e.recorded_at, e.event_seq
         LIMIT 1), false)
 $$;
+-- +goose StatementEnd
 
 -- The access log: who read a member's product-level data.
 CREATE SEQUENCE access_event_seq AS bigint;

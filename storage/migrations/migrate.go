@@ -48,7 +48,8 @@ func Up(ctx context.Context, databaseURL string, logger *slog.Logger) error {
 }
 
 // Version returns the version of the newest migration applied to the
-// database, 0 when none is.
+// database, 0 when none is. Like goose, it creates goose's version table
+// (goose_db_version) if the database has none.
 func Version(ctx context.Context, databaseURL string) (int64, error) {
 	var v int64
 	err := withProvider(databaseURL, func(p *goose.Provider) error {

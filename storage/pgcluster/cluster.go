@@ -198,8 +198,11 @@ func (c *Cluster) ensureDatabase(ctx context.Context, name string) error {
 	var exists bool
 	err = conn.QueryRow(ctx,
 		"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
-	if err != nil || exists {
-		return err
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if exists {
+		return nil
 	}
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	var pgErr *pgconn.PgError

@@ -70,6 +70,7 @@ func TestStartStopStart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	t.Cleanup(func() { _ = c.Stop() }) // if the test fails before its own Stop
 	conn := connect(t, c.URL("omadata"))
 	exec(t, conn, "CREATE TABLE survivor (v text); INSERT INTO survivor VALUES ('kept')")
 	var user string
@@ -194,6 +195,7 @@ func TestStartAfterServerCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = c.Stop() }) // if the test fails before the kill
 	conn := connect(t, c.URL("omadata"))
 	exec(t, conn, "CREATE TABLE acked (v int); INSERT INTO acked VALUES (42)")
 	conn.Close(t.Context())

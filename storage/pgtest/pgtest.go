@@ -125,7 +125,10 @@ func startServer() (*server, error) {
 	}
 	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Logger: s.log})
 	if err != nil {
-		s.removeTempDir()
+		// An interrupted start may have left a server behind.
+		if s.tempDir != "" && stopPostmaster(s.tempDir) {
+			s.removeTempDir()
+		}
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	// A shared cluster outlives this binary: the next binary, or the

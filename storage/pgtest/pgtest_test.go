@@ -232,3 +232,10 @@ func TestReapStale(t *testing.T) {
 		t.Errorf("stale cluster directory %s: %v; want removed", dir, err)
 	}
 }
+
+func BenchmarkNewDatabase(b *testing.B) {
+	NewDatabase(b) // the template, built once, is not what this measures
+	for b.Loop() {
+		NewDatabase(b)
+	}
+}
