@@ -124,7 +124,7 @@ func (r *receiptResolver) Lines(ctx context.Context, rc *model.Receipt) ([]model
 	}
 	if rc.LinesStored == 0 {
 		return nil, model.Errorf(model.ConsentRequired,
-			"the lines were not stored: PRODUCT_LEVEL_DATA was not granted when the purchase was made")
+			"the lines of this receipt are not stored: PRODUCT_LEVEL_DATA was not granted when the purchase was made, or it was withdrawn since")
 	}
 	lines, err := r.loaders(ctx).Lines.Load(ctx, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omadata/omadata/graph"
+	"github.com/omadata/omadata/insights"
 	"github.com/omadata/omadata/storage"
 )
 
@@ -20,6 +21,8 @@ type Resolver struct {
 	Location *time.Location
 	// ExportURL is the path of the export endpoint, as myDataExport reports it.
 	ExportURL string
+	// BonusTiers is the bonus table; nil means insights.DefaultTiers.
+	BonusTiers []insights.Tier
 }
 
 var _ graph.ResolverRoot = (*Resolver)(nil)

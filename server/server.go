@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"log/slog"
 	"net/http"
 	"time"
@@ -12,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -20,6 +20,7 @@ import (
 	"github.com/omadata/omadata/graph"
 	"github.com/omadata/omadata/resolvers"
 	"github.com/omadata/omadata/storage"
+	"github.com/omadata/omadata/web"
 )
 
 // Config is what the handler is built from.
@@ -30,47 +31,62 @@ type Config struct {
 	Logger   *slog.Logger
 	// Dev turns on GraphiQL at / and introspection.
 	Dev bool
+	// DevKey, Issuer and Audience sign the member tokens of /dev/token
+	// (dev mode only; see dev.go).
+	DevKey           ed25519.PrivateKey
+	Issuer, Audience string
+	// Limits bound requests (limits.go); the zero value is the default.
+	Limits Limits
 }
-
-// MaxBodyBytes bounds a request body.
-const MaxBodyBytes = 1 << 20
 
 // New returns the HTTP handler of the whole service.
 func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = withRequestIDs(cfg.Logger)
+	cfg.Limits = cfg.Limits.withDefaults()
+	m := newMetrics(cfg.Store.Pool())
+	limiter := newRateLimiter(cfg.Limits)
 	mux := http.NewServeMux()
-	gql := resolvers.LoadersMiddleware(cfg.Store, newGraphQL(cfg))
-	mux.Handle("/graphql", cfg.Verifier.Middleware(limitBody(gql)))
+	gql := resolvers.LoadersMiddleware(cfg.Store, newGraphQL(cfg, m))
+	// Authenticate (and record the member's login, at most once a day),
+	// check the HTTP shape, rate-limit, bound the body, and only then parse.
+	authed := func(h http.Handler) http.Handler {
+		return cfg.Verifier.Middleware(TouchLogin(cfg.Store, cfg.Logger, h))
+	}
+	mux.Handle("/graphql", authed(graphqlHTTP(limiter.Middleware(limitBody(cfg.Limits, gql)))))
+	mux.Handle("GET /export", authed(limiter.Middleware(exportHandler(cfg.Store, cfg.Logger))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyz(cfg.Store))
+	mux.Handle(web.Prefix, web.Handler(cfg.Dev))
 	if cfg.Dev {
 		mux.Handle("GET /{$}", playground.ApolloSandboxHandler("Omadata (dev)", "/graphql"))
+		mountDev(mux, cfg)
 	}
-	return mux
+	mux.Handle("GET /metrics", m.handler())
+	return withRequestID(observe(cfg.Logger, m, mux))
 }
 
-// newGraphQL builds the gqlgen server with explicit transports: POST JSON
-// and GET for queries, nothing else (no multipart, no batching, no forms).
-func newGraphQL(cfg Config) http.Handler {
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: cfg.Resolver}))
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+// newGraphQL builds the gqlgen server with explicit transports (see
+// transport.go): POST JSON and GET for queries, nothing else (no multipart,
+// no batching, no forms, no websockets). Limits (limits.go) refuse costly
+// operations before they run; introspection and suggestions are dev-only.
+func newGraphQL(cfg Config, m *metrics) http.Handler {
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
+	srv.AddTransport(getTransport{m})
+	srv.AddTransport(postTransport{m})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(cfg.Limits.MaxTokens)
+	srv.SetDisableSuggestion(!cfg.Dev)
 	if cfg.Dev {
 		srv.Use(extension.Introspection{})
 	}
-	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
+	srv.Use(&queryLimits{limits: cfg.Limits})
+	srv.AroundFields(m.ingestCounter)
+	srv.SetErrorPresenter(codePresenter(limitPresenter(errorPresenter(cfg.Logger), cfg.Dev)))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	return srv
-}
-
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		next.ServeHTTP(w, r)
-	})
 }
 
 func readyz(db *storage.DB) http.HandlerFunc {

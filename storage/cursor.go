@@ -38,7 +38,9 @@ func accessEventID(seq int64) string {
 // learns nothing.
 func ParseReceiptID(id string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(id)
-	if err != nil || len(b) != 9 || b[0] != receiptIDVersion {
+	// Only the canonical spelling is an id: the decoder skips newlines
+	// and, in the last character, bits that carry nothing.
+	if err != nil || len(b) != 9 || b[0] != receiptIDVersion || base64.RawURLEncoding.EncodeToString(b) != id {
 		return 0, model.Errorf(model.NotFound, "receipt not found")
 	}
 	return int64(binary.BigEndian.Uint64(b[1:])), nil
@@ -66,7 +68,7 @@ func DecodeCursor(after *string) (*Cursor, error) {
 		return nil, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(*after)
-	if err != nil || len(b) != 17 || b[0] != cursorVersion {
+	if err != nil || len(b) != 17 || b[0] != cursorVersion || base64.RawURLEncoding.EncodeToString(b) != *after {
 		return nil, model.InputErrorf("after", "not a cursor of this list")
 	}
 	return &Cursor{

@@ -137,6 +137,10 @@ type ingestItem struct {
 	keep     bool // store the lines (PRODUCT_LEVEL_DATA granted)
 	seq      int64
 	warranty []*time.Time
+	// purchasedOn is the purchase's local date in the program's time zone
+	// (as midnight UTC), stored on the receipt and its lines: the insight
+	// rollups group by its month (migration 00030).
+	purchasedOn time.Time
 }
 
 // IngestReceipts stores receipts from the tills. Each receipt is accepted,
@@ -155,7 +159,8 @@ func (db *DB) IngestReceipts(ctx context.Context, in []model.ReceiptInput) (*mod
 			rej.add(i, err)
 			continue
 		}
-		items = append(items, &ingestItem{index: i, in: r, hash: contentHash(r)})
+		items = append(items, &ingestItem{index: i, in: r, hash: contentHash(r),
+			purchasedOn: model.DateOf(r.PurchasedAt, db.cfg.Location).UTCMidnight()})
 	}
 	res := &model.IngestResult{}
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
@@ -251,6 +256,14 @@ func decideLines(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.T
 	for i, it := range items {
 		customers[i], times[i] = it.customer, it.in.PurchasedAt
 	}
+	// Key-share lock the owners first, in a statement of its own: a consent
+	// change holds its member FOR UPDATE, so the decision below waits for a
+	// withdrawal in progress and then sees it, instead of storing lines the
+	// withdrawal has just erased (storage/consent.go, changeConsents).
+	if _, err := tx.Exec(ctx, `
+		SELECT 1 FROM members WHERE customer_id = ANY($1) ORDER BY customer_id FOR KEY SHARE`, customers); err != nil {
+		return err
+	}
 	rows, _ := tx.Query(ctx, `
 		SELECT consent_granted(c, 'PRODUCT_LEVEL_DATA', t) AND consent_granted(c, 'PRODUCT_LEVEL_DATA', $3)
 		FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u(c, t, n) ORDER BY n`,
@@ -318,7 +331,7 @@ func insertReceipts(ctx context.Context, tx pgx.Tx, items []*ingestItem, now tim
 	first := map[receiptKey]*ingestItem{}
 	var cols struct {
 		customer, source, ext, card, store, currency []string
-		at                                           []time.Time
+		at, day                                      []time.Time
 		total, bonus, lineCount, stored              []int
 		warranty                                     []*time.Time
 		hash                                         [][]byte
@@ -341,19 +354,26 @@ func insertReceipts(ctx context.Context, tx pgx.Tx, items []*ingestItem, now tim
 		cols.card, cols.store, cols.currency = append(cols.card, it.in.CardNumber), append(cols.store, it.in.StoreID), append(cols.currency, cur)
 		cols.at, cols.total, cols.bonus = append(cols.at, it.in.PurchasedAt), append(cols.total, it.in.TotalCents), append(cols.bonus, it.in.BonusEligibleCents)
 		cols.lineCount, cols.stored = append(cols.lineCount, len(it.in.Lines)), append(cols.stored, stored)
-		cols.warranty, cols.hash = append(cols.warranty, it.maxWarranty()), append(cols.hash, it.hash)
+		// The warranty end comes from the lines: a totals-only receipt keeps none.
+		var warranty *time.Time
+		if it.keep {
+			warranty = it.maxWarranty()
+		}
+		cols.warranty, cols.hash = append(cols.warranty, warranty), append(cols.hash, it.hash)
+		cols.day = append(cols.day, it.purchasedOn)
 	}
 	rows, _ := tx.Query(ctx, `
 		INSERT INTO receipts (customer_id, source, external_id, card_number, store_id, purchased_at,
-			total_cents, bonus_eligible_cents, currency, line_count, lines_stored, warranty_until, content_hash, ingested_at)
-		SELECT c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, $14
+			total_cents, bonus_eligible_cents, currency, line_count, lines_stored, warranty_until, content_hash, ingested_at,
+			purchased_on)
+		SELECT c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, $14, d
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-			$7::bigint[], $8::bigint[], $9::text[], $10::int[], $11::int[], $12::date[], $13::bytea[])
-			AS u(c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h)
+			$7::bigint[], $8::bigint[], $9::text[], $10::int[], $11::int[], $12::date[], $13::bytea[], $15::date[])
+			AS u(c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, d)
 		ON CONFLICT (customer_id, source, external_id) DO NOTHING
 		RETURNING customer_id, source, external_id, receipt_seq`,
 		cols.customer, cols.source, cols.ext, cols.card, cols.store, cols.at, cols.total, cols.bonus,
-		cols.currency, cols.lineCount, cols.stored, cols.warranty, cols.hash, now)
+		cols.currency, cols.lineCount, cols.stored, cols.warranty, cols.hash, now, cols.day)
 	var fresh []*ingestItem
 	var k receiptKey
 	var seq int64
@@ -418,7 +438,7 @@ func copyLines(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error)
 		}
 		for j, l := range it.in.Lines {
 			rows = append(rows, []any{it.customer, it.seq, j + 1, l.Gtin, l.Description, l.Quantity,
-				string(l.Unit), l.UnitPriceCents, l.AmountCents, deref(l.DiscountCents), it.warranty[j]})
+				string(l.Unit), l.UnitPriceCents, l.AmountCents, deref(l.DiscountCents), it.warranty[j], it.purchasedOn})
 		}
 	}
 	if len(rows) == 0 {
@@ -426,7 +446,7 @@ func copyLines(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error)
 	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"receipt_lines"},
 		[]string{"customer_id", "receipt_seq", "line_no", "gtin", "description", "quantity", "unit",
-			"unit_price_cents", "amount_cents", "discount_cents", "warranty_until"},
+			"unit_price_cents", "amount_cents", "discount_cents", "warranty_until", "purchased_on"},
 		pgx.CopyFromRows(rows))
 	return int(n), err
 }

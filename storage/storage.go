@@ -27,6 +27,10 @@ type Config struct {
 	Location *time.Location
 	// RetentionYears is the default purchase-data retention.
 	RetentionYears int
+	// MaxRetentionYears is the longest retention a member may choose
+	// (default 10); InactivityMonths how long a member may go without card
+	// use or login before retention erases them (default 24).
+	MaxRetentionYears, InactivityMonths int
 	// PolicyVersion names the privacy policy consent events are given under.
 	PolicyVersion string
 	// MaxConns bounds the pool (0: pgx's default).
@@ -55,6 +59,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if cfg.RetentionYears == 0 {
 		cfg.RetentionYears = 5
+	}
+	if cfg.MaxRetentionYears == 0 {
+		cfg.MaxRetentionYears = 10
+	}
+	if cfg.InactivityMonths == 0 {
+		cfg.InactivityMonths = 24
 	}
 	if cfg.PolicyVersion == "" {
 		cfg.PolicyVersion = PolicyVersion

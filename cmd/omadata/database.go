@@ -40,7 +40,8 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger, migrate boo
 		}
 	}
 	db, err := storage.Open(ctx, storage.Config{URL: d.URL, ReadURL: cfg.ReadDatabaseURL,
-		Location: cfg.Location, RetentionYears: cfg.RetentionYears, Logger: log})
+		Location: cfg.Location, RetentionYears: cfg.RetentionYears, MaxRetentionYears: cfg.MaxRetentionYears,
+		InactivityMonths: cfg.InactivityMonths, Logger: log})
 	if err != nil {
 		d.Close()
 		return nil, err

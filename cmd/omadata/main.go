@@ -4,6 +4,7 @@
 //	omadata migrate               apply the embedded migrations
 //	omadata seed [flags]          load deterministic demo data
 //	omadata token --sub ID        print a dev token (dev mode)
+//	omadata retention run         one pass of the retention policy
 //
 // Configuration is the environment of DESIGN.md §3 (see README.md).
 package main
@@ -40,6 +41,8 @@ func main() {
 		err = seedCmd(ctx, cfg, log, args)
 	case "token":
 		err = token(cfg, args)
+	case "retention":
+		err = retentionCmd(ctx, cfg, log, args)
 	case "help", "-h", "--help":
 		usage()
 	default:
@@ -59,6 +62,8 @@ commands:
   migrate   apply the embedded database migrations
   seed      load deterministic demo data (--members N --years Y --seed S)
   token     print a dev-mode token (--sub ID [--scope "s1 s2"] [--ttl 12h])
+  retention run [--now TIME]
+            delete receipts past their retention window and erase inactive members (one pass)
 `)
 }
 

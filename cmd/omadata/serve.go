@@ -47,7 +47,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 	if cfg.Dev {
 		printDevBanner(ln.Addr().String(), devToken)
 	}
-	return run(ctx, ln, h, log)
+	// The retention policy runs daily, under an advisory lock so that one
+	// replica works at a time; wait for it to let go before closing.
+	retention := make(chan struct{})
+	go func() { defer close(retention); d.DB.ScheduleRetention(ctx, time.Hour) }()
+	err = run(ctx, ln, h, log)
+	<-retention
+	return err
 }
 
 // newVerifier builds the token verifier from the configured key sources;

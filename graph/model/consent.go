@@ -33,6 +33,18 @@ func (p ConsentPurpose) IsMarketing() bool {
 	return p.IsValid()
 }
 
+// IsElectronic reports whether p reaches the member electronically (email,
+// text message, app): a marketing audience of such a purpose gets the
+// member's email address, others do not.
+func (p ConsentPurpose) IsElectronic() bool {
+	switch p {
+	case ConsentPurposeElectronicMarketing, ConsentPurposeNewsletter, ConsentPurposeElectronicMemberMail,
+		ConsentPurposePartnerMarketing, ConsentPurposePersonalizedOffers, ConsentPurposeLocationBasedOffers:
+		return true
+	}
+	return false
+}
+
 // DefaultGranted is the state of p at enrolment (DESIGN.md §6).
 func (p ConsentPurpose) DefaultGranted() bool {
 	switch p {

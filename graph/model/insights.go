@@ -19,6 +19,10 @@ type Insights struct {
 	CoveredIDs []string
 	// ViewerID is the member asking.
 	ViewerID string
+	// Sums are the covered members' product-level sums, read once by the
+	// insights query for every field that needs them; nil when no field
+	// does or no member is covered.
+	Sums *InsightSums
 }
 
 // CategoryInsight is spend, weight and CO2e of one category.

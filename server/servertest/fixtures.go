@@ -16,6 +16,7 @@ var (
 		{ID: "tomatoes", NameFi: "Tomaatti", NameSv: "Tomat", NameEn: "Tomatoes", Group: "vegetables", FruitOrVegetable: true},
 		{ID: "milk", NameFi: "Maito", NameSv: "Mjölk", NameEn: "Milk", Group: "dairy"},
 		{ID: "detergent", NameFi: "Pesuaine", NameSv: "Tvättmedel", NameEn: "Detergent", Group: "non_food"},
+		{ID: "bread", NameFi: "Leipä", NameSv: "Bröd", NameEn: "Bread", Group: "grains"},
 	}
 	// Stores: one bonus-eligible grocery, one fuel station without bonus.
 	Stores = []model.StoreInput{
@@ -35,7 +36,18 @@ var (
 			NutritionPer100g: &model.NutritionInput{EnergyKj: 190, Fat: 1.5, SaturatedFat: 1, Carbohydrate: 4.8, Sugars: 4.8, Fibre: 0, Protein: 3.4, Salt: 0.1}},
 		{Gtin: "6400000000004", Name: "Kettle", CategoryID: "detergent", Origin: model.OriginImported,
 			Unit: model.UnitPiece, WarrantyMonths: ptr(24)},
+		// Bread without a net weight: its lines have no weight, so no CO2e
+		// and no nutrients, though the product has both factors.
+		{Gtin: "6400000000005", Name: "Rye bread", CategoryID: "bread", Origin: model.OriginDomesticManufactured, OriginCountry: ptr("FI"),
+			Unit: model.UnitPiece, Co2eKgPerKg: ptr(1.0),
+			NutritionPer100g: &model.NutritionInput{EnergyKj: 900, Fat: 2, SaturatedFat: 0.3, Carbohydrate: 40, Sugars: 2, Fibre: 12, Protein: 8, Salt: 1}},
+		// Yoghurt of unknown origin and without a CO2e factor.
+		{Gtin: "6400000000006", Name: "Yoghurt 0.5 kg", CategoryID: "milk", Origin: model.OriginUnknown,
+			Unit: model.UnitPiece, NetWeightKg: ptr(0.5),
+			NutritionPer100g: &model.NutritionInput{EnergyKj: 300, Fat: 3, SaturatedFat: 2, Carbohydrate: 5, Sugars: 5, Fibre: 0, Protein: 4, Salt: 0.1}},
 	}
+	// UnknownGtin is a GTIN the catalog does not have.
+	UnknownGtin = "6400000000999"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,285 @@
+package resolvers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omadata/omadata/auth"
+	"github.com/omadata/omadata/graph/model"
+	"github.com/omadata/omadata/resolvers"
+	"github.com/omadata/omadata/server"
+	"github.com/omadata/omadata/server/servertest"
+	"github.com/omadata/omadata/storage"
+)
+
+// benchQuery is the main screen's insights, everything but the products of
+// topSources (which read the lines of the range: docs/insights.md).
+const benchQuery = `query($from: Date!, $to: Date!) {
+  insights(from: $from, to: $to, scope: HOUSEHOLD) {
+    membersCounted membersCovered spendCents receiptCount productSpendCents
+    byCategory { category { id name } spendCents weightKg co2eKg }
+    byMonth { month spendCents fruitVegKg co2eKg domesticShare }
+    fruitAndVegetables { weightKg spendCents spendShare gramsPerDay }
+    origin { domesticRawMaterialsShare domesticManufacturedShare importedShare coverage }
+    carbon { co2eKg coverage }
+    nutrition { energyKj proteinG fatG saturatedFatG carbohydrateG sugarsG fibreG saltG
+      energyShare { protein fat saturatedFat carbohydrate sugars fibre } coverage
+      topSources(nutrient: PROTEIN) { categories { category { id } amount share } } } } }`
+
+// heavyHousehold is the benchmark's data: 4 adults sharing, each with 2
+// receipts a week of 25 lines for 10 years (4,160 receipts, 104,000 lines),
+// over a catalog of 42 categories and 210 products.
+type heavyHousehold struct {
+	env     *servertest.Env
+	handler http.Handler
+	token   string
+	members []string
+}
+
+func newHeavyHousehold(b *testing.B) *heavyHousehold {
+	env := servertest.New(b)
+	rng := rand.New(rand.NewPCG(2026, 6))
+	ctx := context.Background()
+	cats, products := benchCatalog(rng)
+	for _, r := range []func() (*model.UpsertResult, error){
+		func() (*model.UpsertResult, error) { return env.DB.UpsertCategories(ctx, cats) },
+		func() (*model.UpsertResult, error) { return env.DB.UpsertStores(ctx, servertest.Stores) },
+		func() (*model.UpsertResult, error) { return env.DB.UpsertProducts(ctx, products) },
+	} {
+		if res, err := r(); err != nil || res.Rejected > 0 {
+			b.Fatal(err, res)
+		}
+	}
+	h := &heavyHousehold{env: env, members: []string{"heavy1", "heavy2", "heavy3", "heavy4"}}
+	share := []model.ConsentChange{{Purpose: model.ConsentPurposeHouseholdSharing, Granted: true}}
+	for i, m := range h.members {
+		role := model.HouseholdRoleMember
+		if i == 0 {
+			role = model.HouseholdRoleMain
+		}
+		// Enrolled before the history starts, so every line is kept.
+		env.Clock.Set(time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC))
+		env.Member(b, servertest.MemberSpec{ID: m, Household: "heavy", Role: role, Consents: share})
+	}
+	env.Clock.Set(time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC))
+	start := time.Now()
+	receipts := h.receipts(rng, products)
+	for i := 0; i < len(receipts); i += 500 {
+		env.Ingest(b, receipts[i:min(i+500, len(receipts))]...)
+	}
+	b.Logf("ingested %d receipts of 25 lines in %v", len(receipts), time.Since(start).Round(time.Millisecond))
+	h.handler = benchHandler(b, env)
+	h.token = env.MemberToken(h.members[0])
+	return h
+}
+
+// benchCatalog makes 40 food categories (4 of them fruit or vegetables)
+// and 2 non-food ones, with 5 products each: most weighed or with a net
+// weight, some without origin, CO2e or nutrition.
+func benchCatalog(rng *rand.Rand) ([]model.CategoryInput, []model.ProductInput) {
+	groups := []string{"vegetables", "fruit_berries", "grains", "dairy", "cheese", "fats_oils", "eggs", "meat_red",
+		"meat_poultry", "fish", "plant_protein", "beverages", "sweets_snacks", "ready_meals", "other_food"}
+	origins := []model.Origin{model.OriginDomesticRawMaterials, model.OriginDomesticManufactured, model.OriginImported, model.OriginUnknown}
+	var cats []model.CategoryInput
+	var products []model.ProductInput
+	for c := 0; c < 42; c++ {
+		group := groups[c%len(groups)]
+		if c >= 40 {
+			group = model.NonFoodGroup
+		}
+		id := fmt.Sprintf("cat%02d", c)
+		cats = append(cats, model.CategoryInput{ID: id, NameFi: id, NameSv: id, NameEn: id, Group: group,
+			FruitOrVegetable: c < 4})
+		for p := 0; p < 5; p++ {
+			in := model.ProductInput{Gtin: fmt.Sprintf("64100000%02d%03d", c, p), Name: fmt.Sprintf("%s product %d", id, p),
+				CategoryID: id, Origin: origins[rng.IntN(len(origins))], Unit: model.UnitPiece}
+			if p == 0 {
+				in.Unit = model.UnitKg
+			} else if p != 4 {
+				w := 0.05 + rng.Float64()*1.5
+				in.NetWeightKg = &w
+			}
+			if group != model.NonFoodGroup {
+				if p != 3 {
+					co2e := rng.Float64() * 20
+					in.Co2eKgPerKg = &co2e
+				}
+				in.NutritionPer100g = &model.NutritionInput{EnergyKj: 100 + rng.Float64()*2000, Fat: rng.Float64() * 30,
+					SaturatedFat: rng.Float64() * 10, Carbohydrate: rng.Float64() * 60, Sugars: rng.Float64() * 20,
+					Fibre: rng.Float64() * 10, Protein: rng.Float64() * 25, Salt: rng.Float64() * 2}
+			}
+			products = append(products, in)
+		}
+	}
+	return cats, products
+}
+
+// receipts makes each member's two receipts a week, at shop hours, from
+// ten years ago to the clock.
+func (h *heavyHousehold) receipts(rng *rand.Rand, products []model.ProductInput) []model.ReceiptInput {
+	var out []model.ReceiptInput
+	now := h.env.Clock.Now()
+	first := now.AddDate(0, 0, -3650+2) // ingest refuses receipts 3,650 days old
+	for _, m := range h.members {
+		for week := first; week.Before(now.AddDate(0, 0, -7)); week = week.AddDate(0, 0, 7) {
+			for k := 0; k < 2; k++ {
+				at := week.Add(time.Duration(k*3*24+6+rng.IntN(13))*time.Hour + time.Duration(rng.IntN(60))*time.Minute)
+				lines := make([]model.LineInput, 25)
+				for j := range lines {
+					p := products[rng.IntN(len(products))]
+					if p.Unit == model.UnitKg {
+						lines[j] = servertest.Line(p.Gtin, float64(100+rng.IntN(1900))/1000, model.UnitKg, 100+rng.IntN(2000))
+					} else {
+						lines[j] = servertest.Line(p.Gtin, float64(1+rng.IntN(3)), model.UnitPiece, 50+rng.IntN(900))
+					}
+				}
+				out = append(out, servertest.Receipt(m, fmt.Sprintf("%s-%d-%d", m, week.Unix(), k), at, lines...))
+			}
+		}
+	}
+	return out
+}
+
+// benchHandler is the real handler without the per-member rate limit: the
+// benchmark replays one member's request, where production spreads the
+// same load over many members.
+func benchHandler(b *testing.B, env *servertest.Env) http.Handler {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	v, err := auth.NewVerifier(ctx, auth.Config{Issuer: servertest.Issuer, Audience: servertest.Audience,
+		DevKey: env.Key.Public(), Now: env.Clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := &resolvers.Resolver{Store: env.DB, Now: env.Clock.Now, Location: servertest.Helsinki, ExportURL: "/export"}
+	return server.New(server.Config{Resolver: res, Store: env.DB, Verifier: v,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits: server.Limits{MemberRate: server.Rate{PerSecond: -1}}})
+}
+
+// query runs benchQuery through the handler; any error is returned.
+func (h *heavyHousehold) query(from, to string) error {
+	body, _ := json.Marshal(map[string]any{"query": benchQuery, "variables": map[string]any{"from": from, "to": to}})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
+		return fmt.Errorf("status %d: %.500s", rec.Code, rec.Body.String())
+	}
+	return nil
+}
+
+// mustQuery is query for the benchmark's goroutine.
+func (h *heavyHousehold) mustQuery(b *testing.B, from, to string) {
+	if err := h.query(from, to); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// The ranges of the benchmark: the last 12 months and the last 10 years up
+// to the clock's day, as the app asks for them.
+const (
+	oneYearFrom, tenYearsFrom, rangeTo = "2025-06-16", "2016-06-16", "2026-06-15"
+)
+
+// BenchmarkInsights measures insights of a heavy household for one year and
+// for ten years through the HTTP handler, the same sums computed straight
+// from the lines, and the latency under 200 requests a second; it logs the
+// ratios. docs/performance.md has the command and the figures.
+func BenchmarkInsights(b *testing.B) {
+	h := newHeavyHousehold(b)
+	ns := map[string]float64{}
+	run := func(name string, fn func(b *testing.B)) {
+		b.Run(name, func(b *testing.B) {
+			fn(b) // warm up caches and plans
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				fn(b)
+			}
+			ns[name] = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		})
+	}
+	run("HTTP/OneYear", func(b *testing.B) { h.mustQuery(b, oneYearFrom, rangeTo) })
+	run("HTTP/TenYears", func(b *testing.B) { h.mustQuery(b, tenYearsFrom, rangeTo) })
+	for _, fromLines := range []bool{false, true} {
+		for _, r := range []struct{ name, from string }{{"OneYear", oneYearFrom}, {"TenYears", tenYearsFrom}} {
+			name := "Storage/" + r.name
+			if fromLines {
+				name += "FromLines"
+			}
+			q := storage.InsightsQuery{Owners: h.members, From: day(r.from), To: day(rangeTo),
+				Months: true, Categories: true, FromLines: fromLines}
+			run(name, func(b *testing.B) {
+				if _, err := h.env.DB.Insights(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+	b.Run("HTTP/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, 200, tenYearsFrom) })
+	ratio := func(a, c string) float64 { return ns[a] / ns[c] }
+	b.Logf("ten years / one year through HTTP: %.2f", ratio("HTTP/TenYears", "HTTP/OneYear"))
+	b.Logf("ten years / one year, storage only: %.2f", ratio("Storage/TenYears", "Storage/OneYear"))
+	b.Logf("from lines / rollups, ten years, storage only: %.1f; one year: %.1f",
+		ratio("Storage/TenYearsFromLines", "Storage/TenYears"), ratio("Storage/OneYearFromLines", "Storage/OneYear"))
+	b.Logf("from lines (storage only) / rollups through HTTP, ten years: %.1f; one year: %.1f",
+		ratio("Storage/TenYearsFromLines", "HTTP/TenYears"), ratio("Storage/OneYearFromLines", "HTTP/OneYear"))
+}
+
+func day(s string) model.Date {
+	d, err := model.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// load sends b.N requests at perSecond, each at its scheduled time
+// whatever the others do (an open loop, so a slow answer cannot hold the
+// next request back), and reports the latency percentiles measured from
+// the scheduled time.
+func (h *heavyHousehold) load(b *testing.B, perSecond int, from string) {
+	h.mustQuery(b, from, rangeTo)
+	interval := time.Second / time.Duration(perSecond)
+	lat := make([]time.Duration, b.N)
+	errs := make([]error, b.N)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = h.query(from, rangeTo)
+			lat[i] = time.Since(at)
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(1), "max-ms")
+}
