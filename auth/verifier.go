@@ -200,6 +200,9 @@ var (
 // verify a token whose algorithm the parser has already whitelisted.
 func (v *Verifier) keyFunc(ctx context.Context) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
+		if err := checkHeaderNames(t); err != nil {
+			return nil, err
+		}
 		// RFC 7515 §4.1.11: a token that needs an extension we do not
 		// implement must be refused, not verified without it.
 		if _, ok := t.Header["crit"]; ok {

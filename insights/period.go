@@ -16,53 +16,83 @@ import (
 type DayRange struct{ From, To model.Date }
 
 // Plan is an inclusive date range split into what the rollups answer and
-// what must be read from the lines: the full months [FirstMonth, EndMonth)
-// (first days of months), of which the full calendar years
-// [FirstYear, EndYear) (January 1sts), and at most two partial months at
-// the edges, read from the lines of their days. However long the range,
-// the lines read are those of at most two partial months.
+// what must be read from the lines: the whole months [FirstMonth, EndMonth)
+// (first days of months), of which the calendar years [FirstYear, EndYear)
+// (January 1sts) are read from the yearly rollups; plus the lines of the
+// days in Add, minus the lines of the days in Sub. A partial month at an
+// edge of the range is either read from the lines of its days in the range
+// (Add), or taken whole from the rollups less the lines of its days outside
+// the range (Sub), whichever has fewer days up to today to read: days still
+// to come have no lines, so "this month" or "this year" read no line at
+// all. However long the range, the lines read are those of at most two
+// partial months.
 type Plan struct {
 	FirstMonth, EndMonth model.Date
 	FirstYear, EndYear   model.Date
-	Partial              []DayRange
+	Add, Sub             []DayRange
 }
 
-// Split plans the range [from, to]; to must not be before from.
-func Split(from, to model.Date) Plan {
-	first := MonthOf(from)
-	if from.Day != 1 {
-		first = AddMonths(first, 1)
+// Split plans the range [from, to] on day today; to must not be before
+// from.
+func Split(from, to, today model.Date) Plan {
+	var p Plan
+	first, end := MonthOf(from), AddMonths(MonthOf(to), 1)
+	startEdge, endEdge := from.Day != 1, to != LastDay(to)
+	// pick reads the days in from the lines, or takes their month whole and
+	// subtracts the days out; it reports whether the month is taken whole.
+	pick := func(in DayRange, out []DayRange) bool {
+		if cost(out, today) < cost([]DayRange{in}, today) {
+			p.Sub = append(p.Sub, out...)
+			return true
+		}
+		p.Add = append(p.Add, in)
+		return false
 	}
-	end := MonthOf(to)
-	if to == LastDay(to) {
-		end = AddMonths(end, 1)
+	if MonthOf(from) == MonthOf(to) {
+		var out []DayRange
+		if startEdge {
+			out = append(out, DayRange{MonthOf(from), from.AddDays(-1)})
+		}
+		if endEdge {
+			out = append(out, DayRange{to.AddDays(1), LastDay(to)})
+		}
+		if len(out) > 0 && !pick(DayRange{from, to}, out) {
+			first = end
+		}
+	} else {
+		if startEdge && !pick(DayRange{from, LastDay(from)}, []DayRange{{MonthOf(from), from.AddDays(-1)}}) {
+			first = AddMonths(first, 1)
+		}
+		if endEdge && !pick(DayRange{MonthOf(to), to}, []DayRange{{to.AddDays(1), LastDay(to)}}) {
+			end = MonthOf(to)
+		}
 	}
 	if !first.Before(end) {
-		// No full month: one or two partial months.
-		if MonthOf(from) == MonthOf(to) {
-			return Plan{FirstMonth: first, EndMonth: first, FirstYear: first, EndYear: first,
-				Partial: []DayRange{{from, to}}}
-		}
-		return Plan{FirstMonth: first, EndMonth: first, FirstYear: first, EndYear: first,
-			Partial: []DayRange{{from, LastDay(from)}, {MonthOf(to), to}}}
+		end = first
 	}
-	p := Plan{FirstMonth: first, EndMonth: end}
-	if from.Day != 1 {
-		p.Partial = append(p.Partial, DayRange{from, LastDay(from)})
-	}
-	if to != LastDay(to) {
-		p.Partial = append(p.Partial, DayRange{MonthOf(to), to})
-	}
+	p.FirstMonth, p.EndMonth = first, end
 	fy := first.Year
 	if first.Month != time.January {
 		fy++
 	}
-	p.FirstYear = model.Date{Year: fy, Month: time.January, Day: 1}
-	p.EndYear = model.Date{Year: end.Year, Month: time.January, Day: 1}
+	p.FirstYear, p.EndYear = model.Date{Year: fy, Month: time.January, Day: 1}, model.Date{Year: end.Year, Month: time.January, Day: 1}
 	if !p.FirstYear.Before(p.EndYear) {
 		p.FirstYear, p.EndYear = first, first
 	}
 	return p
+}
+
+// cost is how many days of ranges are not after today: the days whose
+// lines would have to be read.
+func cost(ranges []DayRange, today model.Date) int {
+	n := 0
+	for _, r := range ranges {
+		if today.Before(r.To) {
+			r.To = today
+		}
+		n += Days(r.From, r.To)
+	}
+	return n
 }
 
 // MonthOf returns the first day of d's month.

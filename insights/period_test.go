@@ -19,36 +19,49 @@ func d(s string) model.Date {
 func TestSplit(t *testing.T) {
 	type want struct {
 		months, years [2]string // [first, end); "" "" for none
-		partial       [][2]string
+		add, sub      [][2]string
 	}
+	const future = "2100-01-01" // every day has passed: cost is plain day counts
 	cases := map[string]struct {
-		from, to string
-		want     want
+		from, to, today string
+		want            want
 	}{
-		"CalendarYear": {"2026-01-01", "2026-12-31",
-			want{[2]string{"2026-01-01", "2027-01-01"}, [2]string{"2026-01-01", "2027-01-01"}, nil}},
-		"LastTwelveMonths": {"2025-06-16", "2026-06-15",
-			want{[2]string{"2025-07-01", "2026-06-01"}, [2]string{}, [][2]string{{"2025-06-16", "2025-06-30"}, {"2026-06-01", "2026-06-15"}}}},
-		"TenYears": {"2016-06-16", "2026-06-15",
-			want{[2]string{"2016-07-01", "2026-06-01"}, [2]string{"2017-01-01", "2026-01-01"}, [][2]string{{"2016-06-16", "2016-06-30"}, {"2026-06-01", "2026-06-15"}}}},
-		"InsideOneMonth": {"2026-03-05", "2026-03-20",
-			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-05", "2026-03-20"}}}},
-		"OneDay": {"2026-03-31", "2026-03-31",
-			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-31", "2026-03-31"}}}},
-		"TwoPartialMonths": {"2026-01-15", "2026-02-10",
-			want{[2]string{}, [2]string{}, [][2]string{{"2026-01-15", "2026-01-31"}, {"2026-02-01", "2026-02-10"}}}},
-		"FullFebruary": {"2026-02-01", "2026-02-28",
-			want{[2]string{"2026-02-01", "2026-03-01"}, [2]string{}, nil}},
-		"LeapFebruaryShortOfItsEnd": {"2024-02-01", "2024-02-28",
-			want{[2]string{}, [2]string{}, [][2]string{{"2024-02-01", "2024-02-28"}}}},
-		"FullMonthsAcrossNewYear": {"2025-12-01", "2026-01-31",
-			want{[2]string{"2025-12-01", "2026-02-01"}, [2]string{}, nil}},
-		"StartsOnFirstEndsMidMonth": {"2025-01-01", "2026-03-10",
-			want{[2]string{"2025-01-01", "2026-03-01"}, [2]string{"2025-01-01", "2026-01-01"}, [][2]string{{"2026-03-01", "2026-03-10"}}}},
+		"CalendarYear": {"2026-01-01", "2026-12-31", future,
+			want{[2]string{"2026-01-01", "2027-01-01"}, [2]string{"2026-01-01", "2027-01-01"}, nil, nil}},
+		"LastTwelveMonthsEqualHalves": {"2025-06-16", "2026-06-15", future,
+			want{[2]string{"2025-07-01", "2026-06-01"}, [2]string{}, [][2]string{{"2025-06-16", "2025-06-30"}, {"2026-06-01", "2026-06-15"}}, nil}},
+		// Up to today, the rest of this month has no lines: June is taken
+		// whole and its future days subtracted.
+		"LastTwelveMonthsToToday": {"2025-06-16", "2026-06-15", "2026-06-15",
+			want{[2]string{"2025-07-01", "2026-07-01"}, [2]string{}, [][2]string{{"2025-06-16", "2025-06-30"}}, [][2]string{{"2026-06-16", "2026-06-30"}}}},
+		"TenYearsToToday": {"2016-06-16", "2026-06-15", "2026-06-15",
+			want{[2]string{"2016-07-01", "2026-07-01"}, [2]string{"2017-01-01", "2026-01-01"}, [][2]string{{"2016-06-16", "2016-06-30"}}, [][2]string{{"2026-06-16", "2026-06-30"}}}},
+		"ThisYearToToday": {"2026-01-01", "2026-06-15", "2026-06-15",
+			want{[2]string{"2026-01-01", "2026-07-01"}, [2]string{}, nil, [][2]string{{"2026-06-16", "2026-06-30"}}}},
+		"StartLateInMonth": {"2025-03-25", "2025-05-31", future,
+			want{[2]string{"2025-04-01", "2025-06-01"}, [2]string{}, [][2]string{{"2025-03-25", "2025-03-31"}}, nil}},
+		"StartEarlyInMonth": {"2025-03-03", "2025-05-31", future,
+			want{[2]string{"2025-03-01", "2025-06-01"}, [2]string{}, nil, [][2]string{{"2025-03-01", "2025-03-02"}}}},
+		"InsideOneMonthShort": {"2026-03-05", "2026-03-10", future,
+			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-05", "2026-03-10"}}, nil}},
+		"InsideOneMonthLong": {"2026-03-05", "2026-03-20", future,
+			want{[2]string{"2026-03-01", "2026-04-01"}, [2]string{}, nil, [][2]string{{"2026-03-01", "2026-03-04"}, {"2026-03-21", "2026-03-31"}}}},
+		"OneDay": {"2026-03-31", "2026-03-31", future,
+			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-31", "2026-03-31"}}, nil}},
+		"TwoPartialMonths": {"2026-01-15", "2026-02-10", future,
+			want{[2]string{"2026-01-01", "2026-02-01"}, [2]string{}, [][2]string{{"2026-02-01", "2026-02-10"}}, [][2]string{{"2026-01-01", "2026-01-14"}}}},
+		"FullFebruary": {"2026-02-01", "2026-02-28", future,
+			want{[2]string{"2026-02-01", "2026-03-01"}, [2]string{}, nil, nil}},
+		"LeapFebruaryShortOfItsEnd": {"2024-02-01", "2024-02-28", future,
+			want{[2]string{"2024-02-01", "2024-03-01"}, [2]string{}, nil, [][2]string{{"2024-02-29", "2024-02-29"}}}},
+		"FullMonthsAcrossNewYear": {"2025-12-01", "2026-01-31", future,
+			want{[2]string{"2025-12-01", "2026-02-01"}, [2]string{}, nil, nil}},
+		"WholeYearAndAFewDays": {"2025-01-01", "2026-03-10", future,
+			want{[2]string{"2025-01-01", "2026-03-01"}, [2]string{"2025-01-01", "2026-01-01"}, [][2]string{{"2026-03-01", "2026-03-10"}}, nil}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := insights.Split(d(c.from), d(c.to))
+			p := insights.Split(d(c.from), d(c.to), d(c.today))
 			months := [2]string{}
 			if p.FirstMonth.Before(p.EndMonth) {
 				months = [2]string{p.FirstMonth.String(), p.EndMonth.String()}
@@ -57,13 +70,16 @@ func TestSplit(t *testing.T) {
 			if p.FirstYear.Before(p.EndYear) {
 				years = [2]string{p.FirstYear.String(), p.EndYear.String()}
 			}
-			var partial [][2]string
-			for _, r := range p.Partial {
-				partial = append(partial, [2]string{r.From.String(), r.To.String()})
+			ranges := func(rs []insights.DayRange) [][2]string {
+				var out [][2]string
+				for _, r := range rs {
+					out = append(out, [2]string{r.From.String(), r.To.String()})
+				}
+				return out
 			}
-			got := want{months, years, partial}
+			got := want{months, years, ranges(p.Add), ranges(p.Sub)}
 			if !reflect.DeepEqual(got, c.want) {
-				t.Fatalf("Split(%s, %s) = %+v, want %+v", c.from, c.to, got, c.want)
+				t.Fatalf("Split(%s, %s, %s) =\n%+v, want\n%+v", c.from, c.to, c.today, got, c.want)
 			}
 		})
 	}

@@ -45,9 +45,11 @@ type InsightsResult struct {
 // months from the lines (insights.Split), so the work does not grow with
 // the length of the range.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, error) {
-	plan := insights.Split(q.From, q.To)
+	plan := insights.Split(q.From, q.To, model.DateOf(db.Now(), db.cfg.Location))
 	if q.FromLines {
-		plan = insights.Plan{Partial: []insights.DayRange{{From: q.From, To: q.To}}}
+		none := insights.MonthOf(q.From)
+		plan = insights.Plan{FirstMonth: none, EndMonth: none, FirstYear: none, EndYear: none,
+			Add: []insights.DayRange{{From: q.From, To: q.To}}}
 	}
 	res := &InsightsResult{}
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
@@ -70,9 +72,17 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult) error {
 	months := []any{plan.FirstMonth.UTCMidnight(), plan.EndMonth.UTCMidnight()}
 	years := []any{plan.FirstYear.UTCMidnight(), plan.EndYear.UTCMidnight()}
-	days := dayArgs(plan.Partial)
+	// The full months outside the full years: before them and after them
+	// (both empty ranges when there are no full years but one).
+	outside := []any{plan.FirstMonth.UTCMidnight(), plan.FirstYear.UTCMidnight(),
+		plan.EndYear.UTCMidnight(), plan.EndMonth.UTCMidnight()}
+	if !plan.FirstYear.Before(plan.EndYear) {
+		outside = []any{plan.FirstMonth.UTCMidnight(), plan.EndMonth.UTCMidnight(),
+			plan.EndMonth.UTCMidnight(), plan.EndMonth.UTCMidnight()}
+	}
+	add, sub := dayArgs(plan.Add), dayArgs(plan.Sub)
 	b := &pgx.Batch{}
-	b.Queue(totalsSQL, append(append([]any{q.Owners}, months...), days...)...).QueryRow(func(row pgx.Row) error {
+	b.Queue(totalsSQL, append(append(append([]any{q.Owners}, months...), add...), sub...)...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&res.ReceiptCount, &res.SpendCents)
 	})
 	product := (q.Months || q.Categories) && len(res.Covered) > 0
@@ -85,24 +95,36 @@ func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan ins
 			})
 		}
 		if q.Categories && plan.FirstMonth.Before(plan.EndMonth) {
-			b.Queue(categoriesSQL, append(append([]any{res.Covered}, years...), months...)...).Query(func(rows pgx.Rows) error {
+			b.Queue(categoriesSQL, append(append([]any{res.Covered}, years...), outside...)...).Query(func(rows pgx.Rows) error {
 				return scanCategories(rows, s)
 			})
 		}
-		if len(plan.Partial) > 0 {
-			b.Queue(partialSQL, append([]any{res.Covered}, days...)...).Query(func(rows pgx.Rows) error {
-				return scanPartial(rows, s, q.Months, q.Categories)
-			})
+		for _, part := range []struct {
+			days  []insights.DayRange
+			args  []any
+			minus bool
+		}{{plan.Add, add, false}, {plan.Sub, sub, true}} {
+			if len(part.days) > 0 {
+				b.Queue(partialSQL, append([]any{res.Covered}, part.args...)...).Query(func(rows pgx.Rows) error {
+					return scanPartial(rows, s, q.Months, q.Categories, part.minus)
+				})
+			}
 		}
 	}
-	return tx.SendBatch(ctx, b).Close()
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	if res.Sums != nil {
+		res.Sums.DropEmpty()
+	}
+	return nil
 }
 
-// dayArgs returns the partial day ranges as four date arguments, NULL for
-// a range that is not there (BETWEEN NULL AND NULL matches nothing).
-func dayArgs(partial []insights.DayRange) []any {
+// dayArgs returns two day ranges as four date arguments, NULL for a range
+// that is not there (BETWEEN NULL AND NULL matches nothing).
+func dayArgs(ranges []insights.DayRange) []any {
 	args := make([]any, 4)
-	for i, r := range partial {
+	for i, r := range ranges {
 		from, to := r.From.UTCMidnight(), r.To.UTCMidnight()
 		args[2*i], args[2*i+1] = &from, &to
 	}
@@ -114,8 +136,9 @@ func dayArgs(partial []insights.DayRange) []any {
 	return args
 }
 
-// totalsSQL counts the receipts and their totals: full months from the
-// rollups ($2, $3), partial days from the receipts ($4-$5, $6-$7).
+// totalsSQL counts the receipts and their totals: whole months from the
+// rollups ($2, $3), plus the receipts of the days $4-$5 and $6-$7, minus
+// those of $8-$9 and $10-$11.
 const totalsSQL = `
 	SELECT coalesce(sum(n), 0)::int8, coalesce(sum(c), 0)::int8 FROM (
 		SELECT receipt_count AS n, spend_cents AS c FROM receipt_month_rollups
@@ -125,7 +148,13 @@ const totalsSQL = `
 		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $4 AND $5
 		UNION ALL
 		SELECT 1, total_cents FROM receipts
-		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $6 AND $7) t`
+		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $6 AND $7
+		UNION ALL
+		SELECT -1, -total_cents FROM receipts
+		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $8 AND $9
+		UNION ALL
+		SELECT -1, -total_cents FROM receipts
+		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $10 AND $11) t`
 
 // categoryColumns are the sums of a CategorySums, in categoryTargets order.
 const categoryColumns = `sum(line_count)::int8, sum(spend_cents)::int8, sum(weight_kg), sum(weighed_lines)::int8,
@@ -170,24 +199,29 @@ func scanMonths(rows pgx.Rows, s *model.InsightSums) error {
 }
 
 // categoriesSQL reads the category rollups of the full periods: whole years
-// ($2, $3) from the yearly rows, the other full months ($4, $5) from the
-// monthly ones, with each category as the catalog has it now.
+// ($2, $3) from the yearly rows, the full months before ($4, $5) and after
+// ($6, $7) them from the monthly ones, with each category as the catalog has
+// it now.
 const categoriesSQL = `
 	WITH s AS (
-		SELECT * FROM category_year_rollups
-		WHERE customer_id = ANY($1) AND year >= $2 AND year < $3
-		UNION ALL
-		SELECT * FROM category_month_rollups
-		WHERE customer_id = ANY($1) AND month >= $4 AND month < $5 AND NOT (month >= $2 AND month < $3))
-	SELECT s.category_id, k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable, ` + categoryColumns + `
-	FROM s LEFT JOIN categories k ON k.category_id = s.category_id
-	GROUP BY s.category_id, k.category_id`
+		SELECT category_id, ` + categoryColumns + ` FROM (
+			SELECT * FROM category_year_rollups
+			WHERE customer_id = ANY($1) AND year >= $2 AND year < $3
+			UNION ALL
+			SELECT * FROM category_month_rollups
+			WHERE customer_id = ANY($1) AND month >= $4 AND month < $5
+			UNION ALL
+			SELECT * FROM category_month_rollups
+			WHERE customer_id = ANY($1) AND month >= $6 AND month < $7) r
+		GROUP BY category_id)
+	SELECT s.*, k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable
+	FROM s LEFT JOIN categories k ON k.category_id = s.category_id`
 
 func scanCategories(rows pgx.Rows, s *model.InsightSums) error {
 	var id string
 	var info categoryInfo
 	var c model.CategorySums
-	_, err := pgx.ForEachRow(rows, append([]any{&id}, append(info.targets(), categoryTargets(&c)...)...), func() error {
+	_, err := pgx.ForEachRow(rows, append(append([]any{&id}, categoryTargets(&c)...), info.targets()...), func() error {
 		s.Category(id).Add(c)
 		info.put(s, id)
 		return nil
@@ -195,28 +229,37 @@ func scanCategories(rows pgx.Rows, s *model.InsightSums) error {
 	return err
 }
 
-// partialSQL sums the covered members' lines of the partial days ($2-$3,
-// $4-$5) per month and category, with line_sums, the formulas the rollups
-// are made with.
+// partialSQL sums the covered members' lines of the days $2-$3 and $4-$5
+// per month and category, with line_sums, the formulas the rollups
+// are made with. The lines reach line_sums as a column of a lateral row,
+// not as a sub-select, so that PostgreSQL inlines the function and plans
+// it with the rest.
 const partialSQL = `
-	SELECT s.month, s.category_id, s.food, s.fruit_veg,
-		k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable, ` + categoryColumns + `
-	FROM line_sums(ARRAY(
-		SELECT l FROM receipts r
-		JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
-		WHERE r.customer_id = ANY($1)
-		  AND (r.purchased_on BETWEEN $2 AND $3 OR r.purchased_on BETWEEN $4 AND $5))) s
-	LEFT JOIN categories k ON k.category_id = s.category_id
-	GROUP BY s.month, s.category_id, s.food, s.fruit_veg, k.category_id`
+	WITH s AS (
+		SELECT s.month, s.category_id, s.food, s.fruit_veg, ` + categoryColumns + `
+		FROM (
+			SELECT array_agg(l) AS lines FROM receipts r
+			JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
+			WHERE r.customer_id = ANY($1)
+			  AND (r.purchased_on BETWEEN $2 AND $3 OR r.purchased_on BETWEEN $4 AND $5)) a,
+		line_sums(a.lines) s
+		GROUP BY s.month, s.category_id, s.food, s.fruit_veg)
+	SELECT s.*, k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable
+	FROM s LEFT JOIN categories k ON k.category_id = s.category_id`
 
-func scanPartial(rows pgx.Rows, s *model.InsightSums, months, categories bool) error {
+// scanPartial folds the rows of partialSQL into s, subtracting them when
+// minus is set.
+func scanPartial(rows pgx.Rows, s *model.InsightSums, months, categories, minus bool) error {
 	var month time.Time
 	var id string
 	var food, fruitVeg bool
 	var info categoryInfo
 	var c model.CategorySums
-	targets := append([]any{&month, &id, &food, &fruitVeg}, append(info.targets(), categoryTargets(&c)...)...)
+	targets := append(append([]any{&month, &id, &food, &fruitVeg}, categoryTargets(&c)...), info.targets()...)
 	_, err := pgx.ForEachRow(rows, targets, func() error {
+		if minus {
+			c = c.Neg()
+		}
 		if months {
 			s.Month(model.DateOf(month, time.UTC)).AddCategory(c, food, fruitVeg)
 		}

@@ -23,6 +23,9 @@ type config struct {
 	RetentionYears    int
 	MaxRetentionYears int
 	InactivityMonths  int
+	// RateLimitRPS and RateLimitBurst are each member's request rate;
+	// services get ten times both (server.Limits).
+	RateLimitRPS, RateLimitBurst int
 }
 
 func loadConfig() (config, error) {
@@ -50,6 +53,8 @@ func loadConfig() (config, error) {
 		{"OMADATA_RETENTION_YEARS", 5, &c.RetentionYears},
 		{"OMADATA_MAX_RETENTION_YEARS", 10, &c.MaxRetentionYears},
 		{"OMADATA_INACTIVITY_MONTHS", 24, &c.InactivityMonths},
+		{"OMADATA_RATE_LIMIT_RPS", 50, &c.RateLimitRPS},
+		{"OMADATA_RATE_LIMIT_BURST", 100, &c.RateLimitBurst},
 	} {
 		if *v.dst, err = envInt(v.name, v.def); err != nil {
 			return c, err

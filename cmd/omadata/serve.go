@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,12 +34,24 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		return err
 	}
 	defer d.Close()
-	verifier, devToken, err := newVerifier(ctx, cfg)
+	var devKey ed25519.PrivateKey
+	if cfg.Dev {
+		if devKey, err = auth.LoadOrCreateDevKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	verifier, devToken, err := newVerifier(ctx, cfg, devKey)
 	if err != nil {
 		return err
 	}
 	res := &resolvers.Resolver{Store: d.DB, Now: time.Now, Location: cfg.Location, ExportURL: "/export"}
-	h := server.New(server.Config{Resolver: res, Store: d.DB, Verifier: verifier, Logger: log, Dev: cfg.Dev})
+	limits := server.Limits{
+		MemberRate:  server.Rate{PerSecond: float64(cfg.RateLimitRPS), Burst: cfg.RateLimitBurst},
+		ServiceRate: server.Rate{PerSecond: 10 * float64(cfg.RateLimitRPS), Burst: 10 * cfg.RateLimitBurst},
+	}
+	// In dev mode the portal's sign-in (/dev/token) signs with the dev key.
+	h := server.New(server.Config{Resolver: res, Store: d.DB, Verifier: verifier, Logger: log, Dev: cfg.Dev,
+		Limits: limits, DevKey: devKey, Issuer: cfg.Issuer, Audience: cfg.Audience})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -57,15 +70,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 }
 
 // newVerifier builds the token verifier from the configured key sources;
-// in dev mode it also accepts the dev key and returns a demo token.
-func newVerifier(ctx context.Context, cfg config) (*auth.Verifier, string, error) {
+// with a dev key (dev mode) it also accepts it and returns a demo token.
+func newVerifier(ctx context.Context, cfg config, key ed25519.PrivateKey) (*auth.Verifier, string, error) {
 	ac := auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, PublicKeysFile: cfg.PublicKeysFile, JWKSURL: cfg.JWKSURL}
 	var demo string
-	if cfg.Dev {
-		key, err := auth.LoadOrCreateDevKey(cfg.DataDir)
-		if err != nil {
-			return nil, "", err
-		}
+	if key != nil {
+		var err error
 		ac.DevKey = key.Public().(crypto.PublicKey)
 		if demo, err = signDev(cfg, key, demoMember, nil, 12*time.Hour); err != nil {
 			return nil, "", err

@@ -110,6 +110,20 @@ func (c *CategorySums) Add(o CategorySums) {
 	c.NutritionSpendCents += o.NutritionSpendCents
 }
 
+// Neg returns the sums with every field negated: what subtracting the
+// lines they sum contributes.
+func (c CategorySums) Neg() CategorySums {
+	var n CategorySums
+	n.Add(c)
+	n.Lines, n.SpendCents, n.WeightKg, n.WeighedLines = -n.Lines, -n.SpendCents, -n.WeightKg, -n.WeighedLines
+	n.Co2eKg, n.Co2eLines, n.Co2eSpendCents = -n.Co2eKg, -n.Co2eLines, -n.Co2eSpendCents
+	n.Origin = OriginSums{-n.Origin.DomesticRawMaterialsCents, -n.Origin.DomesticManufacturedCents, -n.Origin.ImportedCents}
+	x := &n.Nutrients
+	*x = NutrientSums{-x.EnergyKj, -x.ProteinG, -x.FatG, -x.SaturatedFatG, -x.CarbohydrateG, -x.SugarsG, -x.FibreG, -x.SaltG}
+	n.NutritionSpendCents = -n.NutritionSpendCents
+	return n
+}
+
 // PeriodSums are the sums of a period's lines (a row of the month
 // rollups): Lines and SpendCents over all lines; the rest over food lines
 // only (lines of a known product whose category group is not non_food).
@@ -221,6 +235,22 @@ func (s *InsightSums) Category(id string) *CategorySums {
 		s.Categories[id] = c
 	}
 	return c
+}
+
+// DropEmpty removes the months and categories left without lines (those
+// whose lines were all subtracted again).
+func (s *InsightSums) DropEmpty() {
+	for k, m := range s.Months {
+		if m.Lines == 0 {
+			delete(s.Months, k)
+		}
+	}
+	for k, c := range s.Categories {
+		if c.Lines == 0 {
+			delete(s.Categories, k)
+			delete(s.CategoryInfo, k)
+		}
+	}
 }
 
 // IsFood reports whether a category's lines are food lines.
