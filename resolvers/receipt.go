@@ -44,12 +44,11 @@ func (r *Resolver) receiptPage(ctx context.Context, q storage.ReceiptQuery, firs
 	if err := checkFilter(filter); err != nil {
 		return nil, err
 	}
+	// Lines asked for are read with the page: one statement, whatever its size.
 	q.First, q.After, q.Filter = n, cur, filter
+	q.WithLines = selects(ctx, "edges", "node", "lines")
 	page, err := r.Store.Receipts(ctx, q)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.prefetchLines(ctx, page.Receipts); err != nil {
 		return nil, err
 	}
 	conn := &model.ReceiptConnection{Edges: make([]model.ReceiptEdge, len(page.Receipts)),
@@ -60,33 +59,6 @@ func (r *Resolver) receiptPage(ctx context.Context, q storage.ReceiptQuery, firs
 		conn.PageInfo.EndCursor = &c
 	}
 	return conn, nil
-}
-
-// prefetchLines loads the lines of a whole page in one statement when the
-// query asks for them, and primes the request's loader with them.
-func (r *Resolver) prefetchLines(ctx context.Context, receipts []*model.Receipt) error {
-	if !selects(ctx, "edges", "node", "lines") {
-		return nil
-	}
-	var keys []storage.ReceiptKey
-	for _, rc := range receipts {
-		if rc.LinesAllowed && rc.LinesStored > 0 {
-			keys = append(keys, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq})
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	viewer, _ := auth.FromContext(ctx)
-	lines, err := r.Store.LinesByReceipt(ctx, viewer.Subject, keys)
-	if err != nil {
-		return err
-	}
-	l := r.loaders(ctx).Lines
-	for _, k := range keys {
-		l.Prime(k, lines[k])
-	}
-	return nil
 }
 
 func checkFilter(f *model.ReceiptFilter) error {
@@ -103,7 +75,7 @@ func (r *queryResolver) Receipt(ctx context.Context, id string) (*model.Receipt,
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.Receipt(ctx, who.Subject, id)
+	return r.Store.Receipt(ctx, who.Subject, id, selects(ctx, "lines"))
 }
 
 // Store returns the receipt's store (joined when the receipt was read).
@@ -126,9 +98,12 @@ func (r *receiptResolver) Lines(ctx context.Context, rc *model.Receipt) ([]model
 		return nil, model.Errorf(model.ConsentRequired,
 			"the lines of this receipt are not stored: PRODUCT_LEVEL_DATA was not granted when the purchase was made, or it was withdrawn since")
 	}
-	lines, err := r.loaders(ctx).Lines.Load(ctx, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq})
-	if err != nil {
-		return nil, err
+	lines := rc.Lines
+	if !rc.LinesRead {
+		var err error
+		if lines, err = r.loaders(ctx).Lines.Load(ctx, storage.ReceiptKey{Owner: rc.OwnerID, Seq: rc.Seq}); err != nil {
+			return nil, err
+		}
 	}
 	if len(lines) == 0 {
 		// Consent was withdrawn between reading the receipt and its lines.

@@ -188,6 +188,14 @@ func TestReceiptsStatementBudget(t *testing.T) {
 	if counts[1] != counts[20] || counts[20] != counts[40] {
 		t.Fatalf("statements grow with the page: %v", counts)
 	}
+	var page receiptsData
+	env.MustQuery(t, tok, receiptsQuery, map[string]any{"first": 1}).Decode(t, &page)
+	one := `query($id: ID!) { receipt(id: $id) { id totalCents store { name } lines { amountCents product { name category { name } } } } }`
+	if n, sqls := env.Tracer.Count(func() {
+		env.MustQuery(t, tok, one, map[string]any{"id": page.Receipts.Edges[0].Node.ID})
+	}); n > 3 {
+		t.Fatalf("receipt(id) took %d statements, budget 3: %q", n, sqls)
+	}
 	if counts[20] > 3 {
 		_, sqls := env.Tracer.Count(func() { env.MustQuery(t, tok, receiptsQuery, map[string]any{"first": 20}) })
 		t.Fatalf("a 20-receipt page took %d statements, budget 3: %q", counts[20], sqls)

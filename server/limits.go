@@ -212,6 +212,12 @@ func (q *queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Op
 	s := shape{maxDepth: q.limits.MaxDepth, maxFields: q.limits.MaxExpandedFields}
 	s.walk(op.SelectionSet, 1)
 	switch {
+	case s.introspects && oc.DisableIntrospection:
+		// Refused here, before execution, rather than by gqlgen as each
+		// field runs, where it would look like (and log as) an internal error.
+		err := gqlerror.Errorf("introspection is disabled outside dev mode")
+		err.Extensions = map[string]any{"code": model.Forbidden}
+		return err
 	case s.tooDeep:
 		return tooComplex("the operation nests more than %d levels deep", q.limits.MaxDepth)
 	case s.tooMany:
@@ -238,6 +244,7 @@ type shape struct {
 	maxDepth, maxFields int
 	fields, rootFields  int
 	tooDeep, tooMany    bool
+	introspects         bool // a root field is __schema or __type
 }
 
 func (s *shape) walk(set ast.SelectionSet, depth int) {
@@ -250,6 +257,7 @@ func (s *shape) walk(set ast.SelectionSet, depth int) {
 			s.fields++
 			if depth == 1 && sel.Name != "__typename" {
 				s.rootFields++
+				s.introspects = s.introspects || sel.Name == "__schema" || sel.Name == "__type"
 			}
 			switch {
 			case s.fields > s.maxFields:

@@ -26,6 +26,9 @@ type ReceiptQuery struct {
 	First     int
 	After     *Cursor
 	Filter    *model.ReceiptFilter
+	// WithLines reads the lines of the page in the same transaction (one
+	// more statement, whatever the page size).
+	WithLines bool
 }
 
 // ownersCTE selects the owners a query may read ($1 viewer, $2 now) with
@@ -57,18 +60,50 @@ func (db *DB) Receipts(ctx context.Context, q ReceiptQuery) (*ReceiptPage, error
 		ORDER BY r.purchased_at DESC, r.receipt_seq DESC
 		LIMIT $3`, ownersCTE(q.Household), receiptColumns, where)
 	var page ReceiptPage
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
+	// A household read may log access events; a read of one's own never does
+	// and can go to a replica.
+	inTx := db.readTx
+	if q.Household && q.WithLines {
+		inTx = db.writeTx
+	}
+	err := inTx(ctx, func(tx pgx.Tx) error {
 		list, err := scanReceipts(tx.Query(ctx, sql, append([]any{q.Viewer, now, q.First + 1}, args...)...))
+		if err != nil {
+			return err
+		}
 		if len(list) > q.First {
 			list, page.HasNextPage = list[:q.First], true
 		}
 		page.Receipts = list
-		return err
+		if q.WithLines {
+			return readLines(ctx, tx, q.Viewer, list, now)
+		}
+		return nil
 	})
 	for _, r := range page.Receipts {
 		r.Shared = r.OwnerID != q.Viewer
 	}
 	return &page, err
+}
+
+// readLines reads the lines of receipts whose lines may be shown and
+// attaches them, with the checks and logging of LinesByReceipt.
+func readLines(ctx context.Context, tx pgx.Tx, viewer string, receipts []*model.Receipt, now time.Time) error {
+	var keys []ReceiptKey
+	for _, r := range receipts {
+		r.LinesRead = true
+		if r.LinesAllowed && r.LinesStored > 0 {
+			keys = append(keys, ReceiptKey{Owner: r.OwnerID, Seq: r.Seq})
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	lines, err := linesIn(ctx, tx, viewer, keys, now)
+	for _, r := range receipts {
+		r.Lines = lines[ReceiptKey{Owner: r.OwnerID, Seq: r.Seq}]
+	}
+	return err
 }
 
 const receiptColumns = `r.customer_id, r.receipt_seq, r.purchased_at, r.store_id, r.total_cents,
@@ -134,18 +169,27 @@ func scanReceipts(rows pgx.Rows, err error) ([]*model.Receipt, error) {
 // Receipt returns the receipt with public id id if the viewer may see it
 // (theirs, or shared with them under rule 5), else NOT_FOUND, exactly as for
 // an id that does not exist.
-func (db *DB) Receipt(ctx context.Context, viewer string, id string) (*model.Receipt, error) {
+// With withLines it reads the lines in the same transaction.
+func (db *DB) Receipt(ctx context.Context, viewer string, id string, withLines bool) (*model.Receipt, error) {
 	seq, err := ParseReceiptID(id)
 	if err != nil {
 		return nil, err
 	}
+	now := db.Now()
 	var list []*model.Receipt
-	err = db.readTx(ctx, func(tx pgx.Tx) error {
+	inTx := db.readTx
+	if withLines {
+		inTx = db.writeTx // a shared receipt's lines are logged
+	}
+	err = inTx(ctx, func(tx pgx.Tx) error {
 		list, err = scanReceipts(tx.Query(ctx, ownersCTE(true)+`
 			SELECT `+receiptColumns+`
 			FROM owners o JOIN receipts r ON r.customer_id = o.id AND r.receipt_seq = $3
-			JOIN stores s ON s.store_id = r.store_id`, viewer, db.Now(), seq))
-		return err
+			JOIN stores s ON s.store_id = r.store_id`, viewer, now, seq))
+		if err != nil || !withLines {
+			return err
+		}
+		return readLines(ctx, tx, viewer, list, now)
 	})
 	if err != nil {
 		return nil, err
@@ -171,42 +215,65 @@ type ReceiptKey struct {
 // statement it appends an access event to the log of every other owner
 // whose lines it returns (rule 7): the read and its record commit together.
 func (db *DB) LinesByReceipt(ctx context.Context, viewer string, keys []ReceiptKey) (map[ReceiptKey][]model.ReceiptLine, error) {
-	owners, seqs, resources := make([]string, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		owners[i], seqs[i], resources[i] = k.Owner, k.Seq, "receipt "+ReceiptID(k.Seq)
-	}
-	out := make(map[ReceiptKey][]model.ReceiptLine, len(keys))
+	var out map[ReceiptKey][]model.ReceiptLine
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, linesSQL, owners, seqs, db.Now(), viewer, resources)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			key, line, err := scanLine(rows)
-			if err != nil {
-				return err
-			}
-			out[key] = append(out[key], line)
-		}
-		return rows.Err()
+		var err error
+		out, err = linesIn(ctx, tx, viewer, keys, db.Now())
+		return err
 	})
 	return out, err
 }
 
-const linesSQL = `
+// linesIn is LinesByReceipt inside a caller's transaction. Lines of the
+// viewer's own receipts are read without the logging insert, so a read of
+// one's own stays read-only.
+func linesIn(ctx context.Context, tx pgx.Tx, viewer string, keys []ReceiptKey, now time.Time) (map[ReceiptKey][]model.ReceiptLine, error) {
+	owners, seqs, resources := make([]string, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
+	shared := false
+	for i, k := range keys {
+		owners[i], seqs[i], resources[i] = k.Owner, k.Seq, "receipt "+ReceiptID(k.Seq)
+		shared = shared || k.Owner != viewer
+	}
+	sql := linesSQL
+	if shared {
+		sql = linesLoggedSQL
+	}
+	rows, err := tx.Query(ctx, sql, owners, seqs, now, viewer, resources)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[ReceiptKey][]model.ReceiptLine, len(keys))
+	for rows.Next() {
+		key, line, err := scanLine(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = append(out[key], line)
+	}
+	return out, rows.Err()
+}
+
+// linesWith selects the keys ($1 owners, $2 sequence numbers, $5 resource
+// names) and the owners whose lines the viewer ($4) may read at $3: visible
+// under rule 5 (all, or with own only the viewer) and PRODUCT_LEVEL_DATA
+// granted.
+func linesWith(own bool) string {
+	owners := "visible_owners($4, $3) AS v(o)"
+	if own {
+		owners = "(SELECT $4::text) AS v(o)"
+	}
+	return `
 	WITH k AS (
 		SELECT * FROM unnest($1::text[], $2::bigint[], $5::text[]) AS k(customer_id, receipt_seq, resource)),
 	allowed AS (
-		SELECT o AS customer_id FROM visible_owners($4, $3) AS v(o)
-		WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $3)),
-	logged AS (
-		INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
-		SELECT k.customer_id, $3, 'HOUSEHOLD_MEMBER', $4,
-			(SELECT split_part(name, ' ', 1) FROM members WHERE customer_id = $4), k.resource, 'household sharing'
-		FROM k JOIN allowed a USING (customer_id)
-		WHERE k.customer_id <> $4
-		  AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq))
+		SELECT o AS customer_id FROM ` + owners + `
+		WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $3))`
+}
+
+// linesSelect reads the lines of the allowed keys with their products and
+// categories.
+const linesSelect = `
 	SELECT l.customer_id, l.receipt_seq, l.line_no, l.gtin, l.description, l.quantity::float8, l.unit,
 		l.unit_price_cents, l.amount_cents, l.discount_cents, l.warranty_until,
 		p.gtin, p.name, p.brand, p.category_id, p.origin, p.origin_country, p.unit, p.net_weight_kg,
@@ -218,6 +285,20 @@ const linesSQL = `
 	LEFT JOIN products p ON p.gtin = l.gtin
 	LEFT JOIN categories c ON c.category_id = p.category_id
 	ORDER BY l.customer_id, l.receipt_seq, l.line_no`
+
+// linesSQL reads the viewer's own lines.
+var linesSQL = linesWith(true) + linesSelect
+
+// linesLoggedSQL also appends, in the same statement, an access event ($5:
+// the resources) to the log of every other owner whose lines it returns.
+var linesLoggedSQL = linesWith(false) + `,
+	logged AS (
+		INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
+		SELECT k.customer_id, $3, 'HOUSEHOLD_MEMBER', $4,
+			(SELECT split_part(name, ' ', 1) FROM members WHERE customer_id = $4), k.resource, 'household sharing'
+		FROM k JOIN allowed a USING (customer_id)
+		WHERE k.customer_id <> $4
+		  AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.customer_id = k.customer_id AND l.receipt_seq = k.receipt_seq))` + linesSelect
 
 // scanLine scans one row of linesSQL: the line, its product and category.
 func scanLine(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error) {

@@ -27,6 +27,10 @@ type Receipt struct {
 	// Shared is whether the viewer is not the owner (a household read, which
 	// the owner's access log records).
 	Shared bool
+	// Lines holds the lines when the query that read the receipt read them
+	// too (LinesRead), checked and logged like any read of lines.
+	Lines     []ReceiptLine
+	LinesRead bool
 }
 
 // ReceiptLine is one line of a receipt.
