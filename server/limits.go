@@ -212,16 +212,16 @@ func (q *queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Op
 	s := shape{maxDepth: q.limits.MaxDepth, maxFields: q.limits.MaxExpandedFields}
 	s.walk(op.SelectionSet, 1)
 	switch {
+	case s.tooDeep:
+		return tooComplex("the operation nests more than %d levels deep", q.limits.MaxDepth)
+	case s.tooMany:
+		return tooComplex("the operation has more than %d fields once its fragments are expanded", q.limits.MaxExpandedFields)
 	case s.introspects && oc.DisableIntrospection:
 		// Refused here, before execution, rather than by gqlgen as each
 		// field runs, where it would look like (and log as) an internal error.
 		err := gqlerror.Errorf("introspection is disabled outside dev mode")
 		err.Extensions = map[string]any{"code": model.Forbidden}
 		return err
-	case s.tooDeep:
-		return tooComplex("the operation nests more than %d levels deep", q.limits.MaxDepth)
-	case s.tooMany:
-		return tooComplex("the operation has more than %d fields once its fragments are expanded", q.limits.MaxExpandedFields)
 	}
 	cost := complexity.Calculate(ctx, q.es, op, oc.Variables)
 	cost += s.rootFields * RootFieldCost

@@ -53,7 +53,7 @@ func New(cfg Config) http.Handler {
 	// Authenticate (and record the member's login, at most once a day),
 	// check the HTTP shape, rate-limit, bound the body, and only then parse.
 	authed := func(h http.Handler) http.Handler {
-		return cfg.Verifier.Middleware(TouchLogin(cfg.Store, cfg.Logger, h))
+		return cfg.Verifier.Middleware(storageScope(TouchLogin(cfg.Store, cfg.Logger, h)))
 	}
 	mux.Handle("/graphql", authed(graphqlHTTP(limiter.Middleware(limitBody(cfg.Limits, gql)))))
 	mux.Handle("GET /export", authed(limiter.Middleware(exportHandler(cfg.Store, cfg.Logger))))

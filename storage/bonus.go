@@ -15,7 +15,8 @@ import (
 func (db *DB) HouseholdBonusEligible(ctx context.Context, customerID string, year int) (map[time.Month]int64, error) {
 	from := time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)
 	out := map[time.Month]int64{}
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
+	// System scope: the sum covers household members who do not share.
+	err := db.readTx(asSystem(ctx), func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `
 			SELECT t.month, sum(t.bonus_eligible_cents)::int8
 			FROM members v

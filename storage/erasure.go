@@ -43,7 +43,9 @@ const (
 func (db *DB) EraseMember(ctx context.Context, customerID string) (*model.ErasureReport, error) {
 	var rep *model.ErasureReport
 	now := db.Now()
-	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+	// System scope: erasure also clears the member's id from other members'
+	// access logs, which the member's own scope cannot reach.
+	err := db.writeTx(asSystem(ctx), func(tx pgx.Tx) error {
 		// Lock the member first: an ingest or consent change that comes in
 		// meanwhile waits, then finds no member.
 		var one int

@@ -78,10 +78,10 @@ func (db *DB) Export(ctx context.Context, customerID string, w io.Writer) error 
 	// The primary, not the replica: the snapshot must hold the access event
 	// just written.
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	return mapError(pgx.BeginTxFunc(ctx, db.pool, opts, func(tx pgx.Tx) error {
+	return db.inTx(ctx, db.pool, opts, func(tx pgx.Tx) error {
 		x := &exporter{tx: tx, id: customerID, now: now, db: db, out: newJSONOut(w)}
 		return x.run(ctx)
-	}))
+	})
 }
 
 // exporter writes one export document.

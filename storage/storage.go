@@ -46,6 +46,9 @@ type DB struct {
 	read *pgxpool.Pool
 	cfg  Config
 	log  *slog.Logger
+	// rls is whether transactions switch to omadata_app, so row-level
+	// security applies (false only where the migration could not make it).
+	rls bool
 }
 
 // Open connects to the database. It does not migrate: that is
@@ -82,6 +85,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			pool.Close()
 			return nil, err
 		}
+	}
+	if db.rls = checkRLSRole(ctx, pool); !db.rls {
+		db.log.Warn("row-level security is not enforced: the database user cannot switch to role omadata_app")
 	}
 	return db, nil
 }
@@ -134,14 +140,25 @@ func (db *DB) Location() *time.Location { return db.cfg.Location }
 // RetentionYears is the default retention window in years.
 func (db *DB) RetentionYears() int { return db.cfg.RetentionYears }
 
-// writeTx runs fn in a read-write transaction on the primary.
+// writeTx runs fn in a read-write transaction on the primary, in the
+// scope of ctx (storage/scope.go).
 func (db *DB) writeTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return mapError(pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{}, fn))
+	return db.inTx(ctx, db.pool, pgx.TxOptions{}, fn)
+}
+
+// inTx runs fn in a transaction of pool, after the scope statement.
+func (db *DB) inTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	return mapError(pgx.BeginTxFunc(ctx, pool, opts, func(tx pgx.Tx) error {
+		if err := db.beginScope(ctx, tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	}))
 }
 
 // readTx runs fn in a read-only transaction, on the replica when there is one.
 func (db *DB) readTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return mapError(pgx.BeginTxFunc(ctx, db.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn))
+	return db.inTx(ctx, db.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
 
 // errNoRows reports whether err is pgx's "no rows".
