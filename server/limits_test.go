@@ -220,7 +220,7 @@ func TestDevOnlySchemaDisclosure(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := post(t, dev, tok, string(q), nil)
-		if len(r.Errors) > 0 || !strings.Contains(string(r.Keys["data"]), `"queryType":{"name":"Query"}`) {
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Keys["data"]), `"name":"ReceiptConnection"`) {
 			t.Fatalf("%.500s", r.Body)
 		}
 	})

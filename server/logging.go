@@ -78,44 +78,50 @@ func observe(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 		info := &requestInfo{}
 		rec := &statusRecorder{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+		// Deferred, so that a handler that aborts its response with a
+		// panic (the export, when streaming fails) is logged too.
+		defer func() { logRequest(log, m, r, rec, info, time.Since(start)) }()
 		next.ServeHTTP(rec, r)
-		elapsed := time.Since(start)
-		status := rec.status()
-		// ServeMux sets the matched pattern on r; an unmatched path is not
-		// logged, since a client may put anything in it.
-		route := r.Pattern
-		m.observeHTTP(route, r.Method, status, elapsed)
-		kind, op, codes := info.snapshot()
-		if status == http.StatusUnauthorized && len(codes) == 0 {
-			// Authentication answers before any GraphQL layer runs.
-			codes = map[string]int{model.Unauthenticated: 1}
-		}
-		m.countErrors(codes)
-		attrs := []slog.Attr{
-			slog.String("method", r.Method),
-			slog.String("route", routeLabel(route)),
-			slog.Int("status", status),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.Int64("bytes", rec.bytes),
-		}
-		if route != "" {
-			attrs = append(attrs, slog.String("path", truncate(r.URL.Path, 128)))
-		}
-		if op != "" {
-			attrs = append(attrs, slog.String("operation", op))
-		}
-		if kind != "" {
-			attrs = append(attrs, slog.String("subject_kind", kind))
-		}
-		if len(codes) > 0 {
-			attrs = append(attrs, slog.Any("error_codes", slices.Sorted(maps.Keys(codes))))
-		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-		}
-		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// logRequest writes the request's line and records its metrics.
+func logRequest(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, info *requestInfo, elapsed time.Duration) {
+	status := rec.status()
+	// ServeMux sets the matched pattern on r; an unmatched path is not
+	// logged, since a client may put anything in it.
+	route := r.Pattern
+	m.observeHTTP(route, r.Method, status, elapsed)
+	kind, op, codes := info.snapshot()
+	if status == http.StatusUnauthorized && len(codes) == 0 {
+		// Authentication answers before any GraphQL layer runs.
+		codes = map[string]int{model.Unauthenticated: 1}
+	}
+	m.countErrors(codes)
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("route", routeLabel(route)),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.Int64("bytes", rec.bytes),
+	}
+	if route != "" {
+		attrs = append(attrs, slog.String("path", truncate(r.URL.Path, 128)))
+	}
+	if op != "" {
+		attrs = append(attrs, slog.String("operation", op))
+	}
+	if kind != "" {
+		attrs = append(attrs, slog.String("subject_kind", kind))
+	}
+	if len(codes) > 0 {
+		attrs = append(attrs, slog.Any("error_codes", slices.Sorted(maps.Keys(codes))))
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	log.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 func truncate(s string, n int) string {
