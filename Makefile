@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/omadata
 DEV_ENV := OMADATA_DEV=1
 
-.PHONY: run build test test-go check-generated vet fmt-check e2e bench generate clean
+.PHONY: run build test test-go check-generated vet fmt-check fuzz-short e2e bench generate clean
 
 ## run: embedded PostgreSQL + migrations + demo data (first time) + the server in dev mode
 run: build
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/omadata
 
 ## test: every test, against real PostgreSQL with real signed tokens
-test: fmt-check vet check-generated test-go e2e
+test: fmt-check vet check-generated test-go fuzz-short e2e
 
 test-go:
 	$(GO) test -count=1 -timeout 20m ./...
@@ -32,6 +32,10 @@ check-generated:
 
 generate:
 	$(GO) generate ./...
+
+## fuzz-short: each fuzz target for a few seconds beyond its committed seeds
+fuzz-short:
+	bash scripts/fuzz-short.sh
 
 e2e:
 	bash e2e/run.sh

@@ -175,26 +175,27 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         coalesce(k.grp <> 'non_food', false), coalesce(k.fruit_or_vegetable, false),
         count(*), sum(l.amount_cents)::bigint,
         coalesce(sum(w.kg), 0), count(w.kg),
-        coalesce(sum(w.kg * p.co2e_kg_per_kg), 0), count(w.kg * p.co2e_kg_per_kg),
-        coalesce(sum(l.amount_cents) FILTER (WHERE w.kg * p.co2e_kg_per_kg IS NOT NULL), 0)::bigint,
+        coalesce(sum(x.co2e), 0), count(x.co2e),
+        coalesce(sum(l.amount_cents) FILTER (WHERE x.co2e IS NOT NULL), 0)::bigint,
         coalesce(sum(l.amount_cents) FILTER (WHERE p.origin = 'DOMESTIC_RAW_MATERIALS'), 0)::bigint,
         coalesce(sum(l.amount_cents) FILTER (WHERE p.origin = 'DOMESTIC_MANUFACTURED'), 0)::bigint,
         coalesce(sum(l.amount_cents) FILTER (WHERE p.origin = 'IMPORTED'), 0)::bigint,
-        coalesce(sum(w.kg * 10 * p.energy_kj), 0),
-        coalesce(sum(w.kg * 10 * p.protein) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.fat) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.saturated_fat) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.carbohydrate) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.sugars) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.fibre) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(w.kg * 10 * p.salt) FILTER (WHERE p.energy_kj IS NOT NULL), 0),
-        coalesce(sum(l.amount_cents) FILTER (WHERE w.kg * p.energy_kj IS NOT NULL), 0)::bigint
+        coalesce(sum(x.hg * p.energy_kj), 0), coalesce(sum(x.hg * p.protein), 0),
+        coalesce(sum(x.hg * p.fat), 0), coalesce(sum(x.hg * p.saturated_fat), 0),
+        coalesce(sum(x.hg * p.carbohydrate), 0), coalesce(sum(x.hg * p.sugars), 0),
+        coalesce(sum(x.hg * p.fibre), 0), coalesce(sum(x.hg * p.salt), 0),
+        coalesce(sum(l.amount_cents) FILTER (WHERE x.hg IS NOT NULL), 0)::bigint
     FROM unnest(lines) l
     LEFT JOIN products p ON p.gtin = l.gtin
     LEFT JOIN categories k ON k.category_id = p.category_id
+    -- kg: the line's weight, NULL when unknown; co2e: NULL unless weight
+    -- and factor are known; hg: hundreds of grams, NULL unless weight and
+    -- nutrition are known (grams of a nutrient = hg × value per 100 g).
     CROSS JOIN LATERAL (SELECT CASE l.unit
         WHEN 'KG' THEN l.quantity::float8
         WHEN 'PIECE' THEN l.quantity::float8 * p.net_weight_kg END AS kg) w
+    CROSS JOIN LATERAL (SELECT w.kg * p.co2e_kg_per_kg AS co2e,
+        CASE WHEN p.energy_kj IS NOT NULL THEN w.kg * 10 END AS hg) x
     GROUP BY 1, 2, 3, 4, 5
 $$;
 -- +goose StatementEnd
