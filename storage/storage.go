@@ -37,6 +37,9 @@ type Config struct {
 	MaxConns int32
 	// Tracer, if set, sees every query (tests count statements with it).
 	Tracer pgxTracer
+	// WithoutRowSecurity skips the scope statement and the role switch: only
+	// for measuring what row-level security costs (BenchmarkRowSecurity).
+	WithoutRowSecurity bool
 	Logger *slog.Logger
 }
 
@@ -86,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, err
 		}
 	}
-	if db.rls = checkRLSRole(ctx, pool); !db.rls {
+	if db.rls = checkRLSRole(ctx, pool); !db.rls && !cfg.WithoutRowSecurity {
 		db.log.Warn("row-level security is not enforced: the database user cannot switch to role omadata_app")
 	}
 	return db, nil

@@ -51,6 +51,8 @@ type Env struct {
 type Options struct {
 	// Start is the clock's first reading (default 2026-06-15T12:00:00Z).
 	Start time.Time
+	// WithoutRowSecurity turns row-level security off (to measure its cost).
+	WithoutRowSecurity bool
 }
 
 // Helsinki is the program's default time zone, used by every Env.
@@ -81,7 +83,8 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	env.Key = key
 	ctx := context.Background()
-	env.DB, err = storage.Open(ctx, storage.Config{URL: env.URL, Now: env.Clock.Now, Location: Helsinki, Tracer: env.Tracer})
+	env.DB, err = storage.Open(ctx, storage.Config{URL: env.URL, Now: env.Clock.Now, Location: Helsinki, Tracer: env.Tracer,
+		WithoutRowSecurity: o.WithoutRowSecurity})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +96,12 @@ func New(t testing.TB, opts ...Options) *Env {
 		t.Fatal(err)
 	}
 	res := &resolvers.Resolver{Store: env.DB, Now: env.Clock.Now, Location: Helsinki, ExportURL: "/export"}
+	// No effective rate limit: tests and benchmarks send requests as fast as
+	// they can; the rate limit's own tests configure theirs.
+	unlimited := server.Rate{PerSecond: 1e9, Burst: 1 << 30}
 	env.Handler = server.New(server.Config{Resolver: res, Store: env.DB, Verifier: v,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits: server.Limits{MemberRate: unlimited, ServiceRate: unlimited}})
 	return env
 }
 

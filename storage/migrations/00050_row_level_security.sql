@@ -4,11 +4,13 @@
 -- row-level security, and every member-owned table has a policy keyed on
 -- settings the transaction's first statement makes (storage/scope.go):
 --
---   omadata.scope      'member' (a member's request) or 'system' (services,
---                      retention, erasure, tools); unset: nothing is visible
---   omadata.visible    the customer ids the member may read (visible_owners)
---   omadata.household  the customer ids of the member's household (names and
---                      consents, which the household view and rule 5 read)
+--   omadata.scope   'member' (a member's request) or 'system' (services,
+--                   retention, erasure, tools); unset: nothing is visible
+--   omadata.viewer  the member: their own rows, and those rule 5 shares
+--                   with them (rls_visible); names and consents of their
+--                   household (rls_household), which the household view and
+--                   rule 5 itself read
+--   omadata.now     the application's clock reading
 --
 -- So a query that forgot its WHERE still returns only the caller's (and
 -- shared) rows. A table added later with a customer_id column must get the
@@ -39,32 +41,46 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
--- rls_ids reads an id-list setting ('' or unset: none).
+-- omadata_scope makes the settings of a transaction: its scope, the member
+-- (viewer) and the application's clock reading (consents and sharing are
+-- judged at that instant, so tests can move time).
 -- +goose StatementBegin
-CREATE FUNCTION rls_ids(name text) RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(nullif(current_setting(name, true), ''), '{}')::text[]
+CREATE FUNCTION omadata_scope(scope text, viewer text, at timestamptz) RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    SELECT set_config('omadata.scope', scope, true), set_config('omadata.viewer', viewer, true),
+        set_config('omadata.now', at::text, true), set_config('omadata.visible', '', true)
 $$;
 -- +goose StatementEnd
 
--- omadata_scope makes the settings of a transaction. It runs as the owner
--- (SECURITY DEFINER): working out whom a member may see reads other
--- members' rows, which the member's own policies would hide.
+-- rls_visible returns whom the transaction's member may read (rule 5), and
+-- rls_household the members of their household. They run as the owner
+-- (SECURITY DEFINER): working this out reads other members' rows, which the
+-- member's own policies would hide. The policies call them in a sub-select,
+-- which PostgreSQL evaluates once per query and only when a row is not the
+-- member's own: reading one's own data costs no sharing check at all.
 -- +goose StatementBegin
-CREATE FUNCTION omadata_scope(scope text, viewer text, at timestamptz) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public AS $$
+CREATE FUNCTION rls_visible() RETURNS text[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    -- Worked out once per transaction, then kept in a transaction setting.
+    v text := current_setting('omadata.visible', true);
 BEGIN
-    PERFORM set_config('omadata.scope', scope, true);
-    IF scope = 'member' THEN
-        PERFORM set_config('omadata.visible', array(SELECT visible_owners(viewer, at))::text, true);
-        PERFORM set_config('omadata.household', array(
-            SELECT m.customer_id FROM members m
-            WHERE m.household_id = (SELECT household_id FROM members WHERE customer_id = viewer))::text, true);
-    ELSE
-        PERFORM set_config('omadata.visible', '{}', true);
-        PERFORM set_config('omadata.household', '{}', true);
+    IF v IS NULL OR v = '' THEN
+        v := array(SELECT visible_owners(current_setting('omadata.viewer', true),
+            coalesce(nullif(current_setting('omadata.now', true), ''), now()::text)::timestamptz))::text;
+        PERFORM set_config('omadata.visible', v, true);
     END IF;
+    RETURN v::text[];
 END $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION rls_household() RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT array(SELECT m.customer_id FROM members m
+        WHERE m.household_id = (SELECT household_id FROM members
+            WHERE customer_id = current_setting('omadata.viewer', true)))
+$$;
 -- +goose StatementEnd
 
 -- Policies on every table with a customer_id column: the caller's visible
@@ -81,16 +97,20 @@ BEGIN
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format($p$CREATE POLICY omadata_rows ON %I
-            USING (current_setting('omadata.scope', true) = 'system' OR customer_id = ANY (rls_ids('omadata.visible')))
-            WITH CHECK (current_setting('omadata.scope', true) = 'system' OR customer_id = ANY (rls_ids('omadata.visible')))$p$, t);
+            USING (current_setting('omadata.scope', true) = 'system'
+                OR (current_setting('omadata.scope', true) = 'member'
+                    AND (customer_id = current_setting('omadata.viewer', true) OR customer_id = ANY (CAST((SELECT rls_visible()) AS text[])))))
+            WITH CHECK (current_setting('omadata.scope', true) = 'system'
+                OR (current_setting('omadata.scope', true) = 'member'
+                    AND (customer_id = current_setting('omadata.viewer', true) OR customer_id = ANY (CAST((SELECT rls_visible()) AS text[])))))$p$, t);
     END LOOP;
 END $$;
 -- +goose StatementEnd
 
 CREATE POLICY omadata_household_read ON members FOR SELECT
-    USING (customer_id = ANY (rls_ids('omadata.household')));
+    USING (current_setting('omadata.scope', true) = 'member' AND customer_id = ANY (CAST((SELECT rls_household()) AS text[])));
 CREATE POLICY omadata_household_read ON consent_events FOR SELECT
-    USING (customer_id = ANY (rls_ids('omadata.household')));
+    USING (current_setting('omadata.scope', true) = 'member' AND customer_id = ANY (CAST((SELECT rls_household()) AS text[])));
 
 -- +goose Down
 -- +goose StatementBegin
@@ -105,5 +125,6 @@ END $$;
 -- +goose StatementEnd
 DROP POLICY omadata_household_read ON members;
 DROP POLICY omadata_household_read ON consent_events;
+DROP FUNCTION rls_household();
+DROP FUNCTION rls_visible();
 DROP FUNCTION omadata_scope(text, text, timestamptz);
-DROP FUNCTION rls_ids(text);
