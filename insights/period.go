@@ -17,19 +17,35 @@ type DayRange struct{ From, To model.Date }
 
 // Plan is an inclusive date range split into what the rollups answer and
 // what must be read from the lines: the whole months [FirstMonth, EndMonth)
-// (first days of months), of which the calendar years [FirstYear, EndYear)
-// (January 1sts) are read from the yearly rollups; plus the lines of the
-// days in Add, minus the lines of the days in Sub. A partial month at an
-// edge of the range is either read from the lines of its days in the range
-// (Add), or taken whole from the rollups less the lines of its days outside
-// the range (Sub), whichever has fewer days up to today to read: days still
-// to come have no lines, so "this month" or "this year" read no line at
-// all. However long the range, the lines read are those of at most two
-// partial months.
+// (first days of months) from the month rollups, plus the lines of the days
+// in Add, minus the lines of the days in Sub. A partial month at an edge of
+// the range is either read from the lines of its days in the range (Add),
+// or taken whole from the rollups less the lines of its days outside the
+// range (Sub), whichever has fewer days up to today to read: days still to
+// come have no lines, so "this month" or "this year" read no line at all.
+// However long the range, the lines read are those of at most two partial
+// months.
+//
+// Categories says how the category rollups cover the whole months: by
+// calendar years and months added or subtracted.
 type Plan struct {
 	FirstMonth, EndMonth model.Date
-	FirstYear, EndYear   model.Date
 	Add, Sub             []DayRange
+	Categories           YearPlan
+}
+
+// MonthRange is the months [From, End) (first days of months).
+type MonthRange struct{ From, End model.Date }
+
+// YearPlan covers whole months with the yearly category rollups
+// [FirstYear, EndYear) (January 1sts), plus the months in Add, minus the
+// months in Sub, from the monthly ones. A partial year at an edge is either
+// summed from its months in range, or taken whole less its months out of
+// range, whichever reads fewer rows up to this month: months still to come
+// have none, so this year costs one row per category, not twelve.
+type YearPlan struct {
+	FirstYear, EndYear model.Date
+	Add, Sub           []MonthRange
 }
 
 // Split plans the range [from, to] on day today; to must not be before
@@ -71,15 +87,72 @@ func Split(from, to, today model.Date) Plan {
 		end = first
 	}
 	p.FirstMonth, p.EndMonth = first, end
-	fy := first.Year
-	if first.Month != time.January {
-		fy++
+	p.Categories = SplitYears(first, end, MonthOf(today))
+	return p
+}
+
+// SplitYears plans the whole months [first, end) for the category rollups
+// on the month thisMonth.
+func SplitYears(first, end, thisMonth model.Date) YearPlan {
+	var p YearPlan
+	jan := func(year int) model.Date { return model.Date{Year: year, Month: time.January, Day: 1} }
+	if !first.Before(end) {
+		p.FirstYear, p.EndYear = jan(first.Year), jan(first.Year)
+		return p
 	}
-	p.FirstYear, p.EndYear = model.Date{Year: fy, Month: time.January, Day: 1}, model.Date{Year: end.Year, Month: time.January, Day: 1}
-	if !p.FirstYear.Before(p.EndYear) {
-		p.FirstYear, p.EndYear = first, first
+	// months counts the rows per category a month range reads: months
+	// after thisMonth have none.
+	months := func(ranges ...MonthRange) int {
+		n := 0
+		for _, r := range ranges {
+			for m := r.From; m.Before(r.End) && !thisMonth.Before(m); m = AddMonths(m, 1) {
+				n++
+			}
+		}
+		return n
+	}
+	// whole reports whether to take a year whole less out, rather than
+	// its months in; it records the months read either way.
+	whole := func(in MonthRange, out []MonthRange) bool {
+		if 1+months(out...) < months(in) {
+			p.Sub = append(p.Sub, out...)
+			return true
+		}
+		p.Add = append(p.Add, in)
+		return false
+	}
+	last := AddMonths(end, -1)
+	fy, ly := first.Year, last.Year
+	if fy == ly {
+		return splitOneYear(first, end, whole, &p)
+	}
+	p.FirstYear, p.EndYear = jan(fy), jan(ly+1)
+	if first.Month != time.January && !whole(MonthRange{first, jan(fy + 1)}, []MonthRange{{jan(fy), first}}) {
+		p.FirstYear = jan(fy + 1)
+	}
+	if end != jan(ly+1) && !whole(MonthRange{jan(ly), end}, []MonthRange{{end, jan(ly + 1)}}) {
+		p.EndYear = jan(ly)
 	}
 	return p
+}
+
+// splitOneYear is SplitYears for months [first, end) within one year:
+// the year whole less the months out, or the months in.
+func splitOneYear(first, end model.Date, whole func(MonthRange, []MonthRange) bool, p *YearPlan) YearPlan {
+	y := first.Year
+	jan, next := model.Date{Year: y, Month: time.January, Day: 1}, model.Date{Year: y + 1, Month: time.January, Day: 1}
+	var out []MonthRange
+	if first != jan {
+		out = append(out, MonthRange{jan, first})
+	}
+	if end != next {
+		out = append(out, MonthRange{end, next})
+	}
+	p.FirstYear, p.EndYear = jan, jan
+	if len(out) == 0 || whole(MonthRange{first, end}, out) {
+		p.EndYear = next
+	}
+	return *p
 }
 
 // cost is how many days of ranges are not after today: the days whose

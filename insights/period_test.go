@@ -18,8 +18,8 @@ func d(s string) model.Date {
 
 func TestSplit(t *testing.T) {
 	type want struct {
-		months, years [2]string // [first, end); "" "" for none
-		add, sub      [][2]string
+		months   [2]string // [first, end); "" "" for none
+		add, sub [][2]string
 	}
 	const future = "2100-01-01" // every day has passed: cost is plain day counts
 	cases := map[string]struct {
@@ -27,37 +27,33 @@ func TestSplit(t *testing.T) {
 		want            want
 	}{
 		"CalendarYear": {"2026-01-01", "2026-12-31", future,
-			want{[2]string{"2026-01-01", "2027-01-01"}, [2]string{"2026-01-01", "2027-01-01"}, nil, nil}},
+			want{[2]string{"2026-01-01", "2027-01-01"}, nil, nil}},
 		"LastTwelveMonthsEqualHalves": {"2025-06-16", "2026-06-15", future,
-			want{[2]string{"2025-07-01", "2026-06-01"}, [2]string{}, [][2]string{{"2025-06-16", "2025-06-30"}, {"2026-06-01", "2026-06-15"}}, nil}},
+			want{[2]string{"2025-07-01", "2026-06-01"}, [][2]string{{"2025-06-16", "2025-06-30"}, {"2026-06-01", "2026-06-15"}}, nil}},
 		// Up to today, the rest of this month has no lines: June is taken
 		// whole and its future days subtracted.
 		"LastTwelveMonthsToToday": {"2025-06-16", "2026-06-15", "2026-06-15",
-			want{[2]string{"2025-07-01", "2026-07-01"}, [2]string{}, [][2]string{{"2025-06-16", "2025-06-30"}}, [][2]string{{"2026-06-16", "2026-06-30"}}}},
-		"TenYearsToToday": {"2016-06-16", "2026-06-15", "2026-06-15",
-			want{[2]string{"2016-07-01", "2026-07-01"}, [2]string{"2017-01-01", "2026-01-01"}, [][2]string{{"2016-06-16", "2016-06-30"}}, [][2]string{{"2026-06-16", "2026-06-30"}}}},
+			want{[2]string{"2025-07-01", "2026-07-01"}, [][2]string{{"2025-06-16", "2025-06-30"}}, [][2]string{{"2026-06-16", "2026-06-30"}}}},
 		"ThisYearToToday": {"2026-01-01", "2026-06-15", "2026-06-15",
-			want{[2]string{"2026-01-01", "2026-07-01"}, [2]string{}, nil, [][2]string{{"2026-06-16", "2026-06-30"}}}},
+			want{[2]string{"2026-01-01", "2026-07-01"}, nil, [][2]string{{"2026-06-16", "2026-06-30"}}}},
 		"StartLateInMonth": {"2025-03-25", "2025-05-31", future,
-			want{[2]string{"2025-04-01", "2025-06-01"}, [2]string{}, [][2]string{{"2025-03-25", "2025-03-31"}}, nil}},
+			want{[2]string{"2025-04-01", "2025-06-01"}, [][2]string{{"2025-03-25", "2025-03-31"}}, nil}},
 		"StartEarlyInMonth": {"2025-03-03", "2025-05-31", future,
-			want{[2]string{"2025-03-01", "2025-06-01"}, [2]string{}, nil, [][2]string{{"2025-03-01", "2025-03-02"}}}},
+			want{[2]string{"2025-03-01", "2025-06-01"}, nil, [][2]string{{"2025-03-01", "2025-03-02"}}}},
 		"InsideOneMonthShort": {"2026-03-05", "2026-03-10", future,
-			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-05", "2026-03-10"}}, nil}},
+			want{[2]string{}, [][2]string{{"2026-03-05", "2026-03-10"}}, nil}},
 		"InsideOneMonthLong": {"2026-03-05", "2026-03-20", future,
-			want{[2]string{"2026-03-01", "2026-04-01"}, [2]string{}, nil, [][2]string{{"2026-03-01", "2026-03-04"}, {"2026-03-21", "2026-03-31"}}}},
+			want{[2]string{"2026-03-01", "2026-04-01"}, nil, [][2]string{{"2026-03-01", "2026-03-04"}, {"2026-03-21", "2026-03-31"}}}},
 		"OneDay": {"2026-03-31", "2026-03-31", future,
-			want{[2]string{}, [2]string{}, [][2]string{{"2026-03-31", "2026-03-31"}}, nil}},
+			want{[2]string{}, [][2]string{{"2026-03-31", "2026-03-31"}}, nil}},
 		"TwoPartialMonths": {"2026-01-15", "2026-02-10", future,
-			want{[2]string{"2026-01-01", "2026-02-01"}, [2]string{}, [][2]string{{"2026-02-01", "2026-02-10"}}, [][2]string{{"2026-01-01", "2026-01-14"}}}},
+			want{[2]string{"2026-01-01", "2026-02-01"}, [][2]string{{"2026-02-01", "2026-02-10"}}, [][2]string{{"2026-01-01", "2026-01-14"}}}},
 		"FullFebruary": {"2026-02-01", "2026-02-28", future,
-			want{[2]string{"2026-02-01", "2026-03-01"}, [2]string{}, nil, nil}},
+			want{[2]string{"2026-02-01", "2026-03-01"}, nil, nil}},
 		"LeapFebruaryShortOfItsEnd": {"2024-02-01", "2024-02-28", future,
-			want{[2]string{"2024-02-01", "2024-03-01"}, [2]string{}, nil, [][2]string{{"2024-02-29", "2024-02-29"}}}},
-		"FullMonthsAcrossNewYear": {"2025-12-01", "2026-01-31", future,
-			want{[2]string{"2025-12-01", "2026-02-01"}, [2]string{}, nil, nil}},
+			want{[2]string{"2024-02-01", "2024-03-01"}, nil, [][2]string{{"2024-02-29", "2024-02-29"}}}},
 		"WholeYearAndAFewDays": {"2025-01-01", "2026-03-10", future,
-			want{[2]string{"2025-01-01", "2026-03-01"}, [2]string{"2025-01-01", "2026-01-01"}, [][2]string{{"2026-03-01", "2026-03-10"}}, nil}},
+			want{[2]string{"2025-01-01", "2026-03-01"}, [][2]string{{"2026-03-01", "2026-03-10"}}, nil}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -66,10 +62,6 @@ func TestSplit(t *testing.T) {
 			if p.FirstMonth.Before(p.EndMonth) {
 				months = [2]string{p.FirstMonth.String(), p.EndMonth.String()}
 			}
-			years := [2]string{}
-			if p.FirstYear.Before(p.EndYear) {
-				years = [2]string{p.FirstYear.String(), p.EndYear.String()}
-			}
 			ranges := func(rs []insights.DayRange) [][2]string {
 				var out [][2]string
 				for _, r := range rs {
@@ -77,9 +69,61 @@ func TestSplit(t *testing.T) {
 				}
 				return out
 			}
-			got := want{months, years, ranges(p.Add), ranges(p.Sub)}
+			got := want{months, ranges(p.Add), ranges(p.Sub)}
 			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("Split(%s, %s, %s) =\n%+v, want\n%+v", c.from, c.to, c.today, got, c.want)
+			}
+			if !reflect.DeepEqual(p.Categories, insights.SplitYears(p.FirstMonth, p.EndMonth, insights.MonthOf(d(c.today)))) {
+				t.Fatalf("categories %+v", p.Categories)
+			}
+		})
+	}
+}
+
+func TestSplitYears(t *testing.T) {
+	type want struct {
+		years    [2]string
+		add, sub [][2]string
+	}
+	const future = "2100-01-01"
+	cases := map[string]struct {
+		first, end, month string
+		want              want
+	}{
+		// The 2025 half is summed from months; 2026 is its yearly row less
+		// the months to come, which have no rows.
+		"LastTwelveMonths": {"2025-07-01", "2026-07-01", "2026-06-01",
+			want{[2]string{"2026-01-01", "2027-01-01"}, [][2]string{{"2025-07-01", "2026-01-01"}}, [][2]string{{"2026-07-01", "2027-01-01"}}}},
+		"TenYears": {"2016-07-01", "2026-07-01", "2026-06-01",
+			want{[2]string{"2017-01-01", "2027-01-01"}, [][2]string{{"2016-07-01", "2017-01-01"}}, [][2]string{{"2026-07-01", "2027-01-01"}}}},
+		"ThisYear": {"2026-01-01", "2026-07-01", "2026-06-01",
+			want{[2]string{"2026-01-01", "2027-01-01"}, nil, [][2]string{{"2026-07-01", "2027-01-01"}}}},
+		"WholeYear": {"2024-01-01", "2025-01-01", future,
+			want{[2]string{"2024-01-01", "2025-01-01"}, nil, nil}},
+		"MostOfAPastYear": {"2025-03-01", "2025-12-01", future,
+			want{[2]string{"2025-01-01", "2026-01-01"}, nil, [][2]string{{"2025-01-01", "2025-03-01"}, {"2025-12-01", "2026-01-01"}}}},
+		"FewMonths": {"2025-05-01", "2025-07-01", future,
+			want{[2]string{}, [][2]string{{"2025-05-01", "2025-07-01"}}, nil}},
+		"AcrossNewYear": {"2024-11-01", "2025-03-01", future,
+			want{[2]string{}, [][2]string{{"2024-11-01", "2025-01-01"}, {"2025-01-01", "2025-03-01"}}, nil}},
+		"None": {"2025-05-01", "2025-05-01", future, want{}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := insights.SplitYears(d(c.first), d(c.end), d(c.month))
+			years := [2]string{}
+			if p.FirstYear.Before(p.EndYear) {
+				years = [2]string{p.FirstYear.String(), p.EndYear.String()}
+			}
+			ranges := func(rs []insights.MonthRange) [][2]string {
+				var out [][2]string
+				for _, r := range rs {
+					out = append(out, [2]string{r.From.String(), r.End.String()})
+				}
+				return out
+			}
+			if got := (want{years, ranges(p.Add), ranges(p.Sub)}); !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("SplitYears(%s, %s, %s) =\n%+v, want\n%+v", c.first, c.end, c.month, got, c.want)
 			}
 		})
 	}

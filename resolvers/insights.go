@@ -14,7 +14,8 @@ import (
 
 // Insights answers insights(from, to, scope): the totals of every counted
 // member (the viewer; in HOUSEHOLD scope also the household members visible
-// to them under rule 5), and, behind the consent gate of rule 3, the
+// to them under rule 5, which storage evaluates with the same SQL function
+// as every shared read), and, behind the consent gate of rule 3, the
 // product-level figures of the counted members whose PRODUCT_LEVEL_DATA is
 // granted now. The sums every product-level field needs are read here, once,
 // in one storage call, and only when the query selects such a field.
@@ -30,20 +31,15 @@ func (r *queryResolver) Insights(ctx context.Context, from model.Date, to model.
 	if scope != nil {
 		sc = *scope
 	}
-	owners := []string{who.Subject}
-	if sc == model.InsightScopeHousehold {
-		if owners, err = r.visibleOwners(ctx, who.Subject); err != nil {
-			return nil, err
-		}
-	}
-	res, err := r.Store.Insights(ctx, storage.InsightsQuery{Owners: owners, From: from, To: to,
-		Months: selectsAny(ctx, monthFields...), Categories: selectsAny(ctx, categoryFields...)})
+	res, err := r.Store.Insights(ctx, storage.InsightsQuery{Viewer: who.Subject, Household: sc == model.InsightScopeHousehold,
+		From: from, To: to, Months: selectsAny(ctx, monthFields...), Categories: selectsAny(ctx, categoryFields...),
+		Nutrients: selects(ctx, "nutrition", "topSources")})
 	if err != nil {
 		return nil, err
 	}
-	obj := &model.Insights{From: from, To: to, Scope: sc, MembersCounted: len(owners),
+	obj := &model.Insights{From: from, To: to, Scope: sc, MembersCounted: len(res.Counted),
 		MembersCovered: len(res.Covered), SpendCents: res.SpendCents, ReceiptCount: res.ReceiptCount,
-		CountedIDs: owners, CoveredIDs: res.Covered, ViewerID: who.Subject, Sums: res.Sums}
+		CountedIDs: res.Counted, CoveredIDs: res.Covered, ViewerID: who.Subject, Sums: res.Sums}
 	r.primeCategories(ctx, res.Sums)
 	if err := r.logInsightsAccess(ctx, who.Subject, obj); err != nil {
 		return nil, err
@@ -95,11 +91,22 @@ func (r *Resolver) primeCategories(ctx context.Context, s *model.InsightSums) {
 	}
 }
 
-// logInsightsAccess is where a household insights read is recorded in the
-// access log of every other covered member (rule 7). Household sharing
-// records it; until then it records nothing.
+// logInsightsAccess records a household insights read in the access log of
+// every other member whose product-level data it covered (rule 7), in one
+// insert. Totals alone (no product-level field asked) are not logged.
 func (r *Resolver) logInsightsAccess(ctx context.Context, viewer string, obj *model.Insights) error {
-	return nil
+	if obj.Sums == nil {
+		return nil
+	}
+	var events []storage.Access
+	for _, owner := range obj.CoveredIDs {
+		if owner != viewer {
+			events = append(events, storage.Access{Owner: owner, ActorKind: model.ActorKindHouseholdMember,
+				ActorID: viewer, Resource: "insights " + obj.From.String() + ".." + obj.To.String(),
+				Purpose: "household sharing"})
+		}
+	}
+	return r.Store.RecordAccess(ctx, events)
 }
 
 // sums returns the product-level sums of obj, or CONSENT_REQUIRED when no
@@ -125,7 +132,7 @@ func total(obj *model.Insights) (model.PeriodSums, error) {
 	if err != nil {
 		return model.PeriodSums{}, err
 	}
-	return s.Total(), nil
+	return s.Total, nil
 }
 
 // ProductSpendCents is the sum of the covered members' stored line amounts.

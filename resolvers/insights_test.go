@@ -510,6 +510,27 @@ func TestInsightsHousehold(t *testing.T) {
 			t.Fatalf("%+v %+v", r.Errors, got.Insights)
 		}
 	})
+	t.Run("AccessLogged", func(t *testing.T) {
+		// ha read hb's product-level data (covered); hc's lines were not read
+		// (totals only) and hd does not share, so neither log records it.
+		want := logEntry{ActorKind: "HOUSEHOLD_MEMBER", ActorName: "Name", Resource: "insights 2026-06-01..2026-06-10", Purpose: "household sharing"}
+		if got := accessLog(t, env, "hb"); len(got) == 0 || got[0] != want {
+			t.Fatalf("hb's log: %+v", got)
+		}
+		for _, id := range []string{"hc", "hd"} {
+			for _, e := range accessLog(t, env, id) {
+				if e.Resource == want.Resource {
+					t.Fatalf("%s's log records a household insights read: %+v", id, e)
+				}
+			}
+		}
+		// Totals alone read no product-level data and log nothing.
+		before := len(accessLog(t, env, "hb"))
+		env.MustQuery(t, env.MemberToken("ha"), `{ insights(from: "2026-06-01", to: "2026-06-10", scope: HOUSEHOLD) { spendCents } }`, nil)
+		if after := len(accessLog(t, env, "hb")); after != before {
+			t.Fatalf("a totals-only read was logged: %d -> %d", before, after)
+		}
+	})
 	t.Run("NotSharingSeesOnlySelf", func(t *testing.T) {
 		got := queryInsights(t, env, "hd", "2026-06-01", "2026-06-10", "HOUSEHOLD").Insights
 		if got.MembersCounted != 1 || got.MembersCovered != 1 || got.SpendCents != 4200 {
@@ -544,7 +565,7 @@ func TestInsightsReadsSumsOnce(t *testing.T) {
 	if all != one+1 {
 		t.Fatalf("one field: %d statements:\n%s\nall fields: %d:\n%s", one, strings.Join(sqls1, "\n---\n"), all, strings.Join(sqls, "\n---\n"))
 	}
-	for _, table := range []string{"receipt_month_rollups", "line_month_rollups", "category_year_rollups", "line_sums"} {
+	for _, table := range []string{"receipt_month_rollups", "line_month_rollups", "category_year_rollups", "receipt_lines"} {
 		n := 0
 		for _, q := range sqls {
 			if strings.Contains(q, table) {

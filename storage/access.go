@@ -16,7 +16,8 @@ type Access struct {
 	Owner     string
 	ActorKind model.ActorKind
 	// ActorID identifies the reader internally (a customer id or a service
-	// name); ActorName is what the owner sees (a first name, a service name).
+	// name); ActorName is what the owner sees (a first name, a service name;
+	// for a household member left nil, their first name is looked up).
 	ActorID   string
 	ActorName *string
 	// Resource says what was read ("receipt <id>", "insights 2026-01..2026-06").
@@ -46,7 +47,11 @@ func recordAccess(ctx context.Context, tx pgx.Tx, events []Access, now time.Time
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
-		SELECT o, $7, k, i, n, r, p
+		SELECT o, $7, k, i,
+			-- A household member is shown by first name, as the owner knows them.
+			coalesce(n, CASE WHEN k = 'HOUSEHOLD_MEMBER'
+				THEN (SELECT split_part(m.name, ' ', 1) FROM members m WHERE m.customer_id = i) END),
+			r, p
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(o, k, i, n, r, p)`,
 		owners, kinds, ids, names, resources, purposes, now)
 	return err

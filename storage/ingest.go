@@ -165,7 +165,7 @@ func (db *DB) IngestReceipts(ctx context.Context, in []model.ReceiptInput) (*mod
 	res := &model.IngestResult{}
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		*res = model.IngestResult{}
-		return db.ingest(ctx, tx, items, rej, res, now)
+		return db.ingest(ctx, tx, items, rej, res, now, insertLines)
 	})
 	if err != nil {
 		return nil, err
@@ -175,8 +175,13 @@ func (db *DB) IngestReceipts(ctx context.Context, in []model.ReceiptInput) (*mod
 	return res, nil
 }
 
-// ingest runs the steps of IngestReceipts inside its transaction.
-func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *rejections, res *model.IngestResult, now time.Time) error {
+// lineWriter writes the lines of freshly inserted receipts and returns how
+// many it wrote: insertLines for the service, copyLines for `omadata import`.
+type lineWriter func(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error)
+
+// ingest runs the steps of IngestReceipts (and of each ImportReceipts
+// chunk) inside its transaction.
+func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *rejections, res *model.IngestResult, now time.Time, writeLines lineWriter) error {
 	// Resolve cards and stores; reject what is unknown.
 	if err := resolveOwners(ctx, tx, items, rej); err != nil {
 		return err
@@ -197,7 +202,7 @@ func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *r
 	if err := classifyExisting(ctx, tx, items, fresh, rej, res); err != nil {
 		return err
 	}
-	stored, err := insertLines(ctx, tx, fresh)
+	stored, err := writeLines(ctx, tx, fresh)
 	if err != nil {
 		return err
 	}

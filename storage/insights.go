@@ -5,20 +5,28 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/omadata/omadata/graph/model"
 	"github.com/omadata/omadata/insights"
 )
 
-// InsightsQuery asks for the sums behind the insights of Owners (the
-// members whose totals count: the viewer, or the household members visible
-// to them) over the local dates [From, To], both inclusive.
+// InsightsQuery asks for the sums behind the insights of a member over the
+// local dates [From, To], both inclusive.
 type InsightsQuery struct {
+	// Viewer is the member asking. The members counted are the viewer, or
+	// with Household the viewer and every member visible to them under
+	// rule 5 (visible_owners, evaluated in the same transaction).
+	Viewer    string
+	Household bool
+	// Owners, when set, are the members counted instead of the viewer's:
+	// for tools, tests and the benchmark.
 	Owners   []string
 	From, To model.Date
 	// Months asks for the product-level sums per month (totals, byMonth);
-	// Categories for those per category (byCategory, topSources).
-	Months, Categories bool
+	// Categories for those per category (byCategory), with the nutrients
+	// when Nutrients is set too (topSources).
+	Months, Categories, Nutrients bool
 	// FromLines computes everything straight from the receipts and lines
 	// of the range, without the rollups: the reference the tests compare
 	// the rollups with, and the baseline of the benchmark.
@@ -27,41 +35,53 @@ type InsightsQuery struct {
 
 // InsightsResult is what Insights found.
 type InsightsResult struct {
-	// Covered are the owners whose PRODUCT_LEVEL_DATA is granted now: only
-	// their lines are in Sums.
-	Covered      []string
-	SpendCents   int
-	ReceiptCount int
-	// Sums is nil unless Months or Categories was asked for and some owner
+	// Counted are the members whose totals count; Covered those of them
+	// whose PRODUCT_LEVEL_DATA is granted now: only their lines are in Sums.
+	Counted, Covered []string
+	SpendCents       int
+	ReceiptCount     int
+	// Sums is nil unless Months or Categories was asked for and some member
 	// is covered.
 	Sums *model.InsightSums
 }
 
 // Insights reads the sums of an insights query in one read-only
-// transaction and one round trip after the consent check: receipt totals
-// of all owners, and product-level sums of the covered ones, whose
-// PRODUCT_LEVEL_DATA consent is checked here, where the lines are read.
-// Full months and years come from the rollups, the days of partial edge
-// months from the lines (insights.Split), so the work does not grow with
-// the length of the range.
+// transaction: one statement finds the members counted and which of them
+// are covered (their PRODUCT_LEVEL_DATA consent is checked here, where the
+// lines are read), then one batch, one round trip, reads the receipt totals
+// and the covered members' product-level sums. Whole months and years come
+// from the rollups, the days of partial edge months from the lines
+// (insights.Split), so the work does not grow with the length of the range.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, error) {
-	plan := insights.Split(q.From, q.To, model.DateOf(db.Now(), db.cfg.Location))
+	now := db.Now()
+	plan := insights.Split(q.From, q.To, model.DateOf(now, db.cfg.Location))
 	if q.FromLines {
 		none := insights.MonthOf(q.From)
-		plan = insights.Plan{FirstMonth: none, EndMonth: none, FirstYear: none, EndYear: none,
-			Add: []insights.DayRange{{From: q.From, To: q.To}}}
+		plan = insights.Plan{FirstMonth: none, EndMonth: none, Add: []insights.DayRange{{From: q.From, To: q.To}},
+			Categories: insights.YearPlan{FirstYear: none, EndYear: none}}
+	}
+	sql, arg := `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM (SELECT $1::text) v(o)`, any(q.Viewer)
+	switch {
+	case q.Owners != nil:
+		sql, arg = `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM unnest($1::text[]) o ORDER BY o`, q.Owners
+	case q.Household:
+		sql = `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM visible_owners($1, $2) o ORDER BY o`
 	}
 	res := &InsightsResult{}
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		*res = InsightsResult{}
-		rows, _ := tx.Query(ctx, `
-			SELECT o FROM unnest($1::text[]) o
-			WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) ORDER BY o`, q.Owners, db.Now())
-		covered, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+		*res = InsightsResult{Counted: []string{}, Covered: []string{}}
+		rows, _ := tx.Query(ctx, sql, arg, now)
+		var id string
+		var covered bool
+		if _, err := pgx.ForEachRow(rows, []any{&id, &covered}, func() error {
+			res.Counted = append(res.Counted, id)
+			if covered {
+				res.Covered = append(res.Covered, id)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		res.Covered = covered
 		return db.readSums(ctx, tx, q, plan, res)
 	})
 	return res, err
@@ -70,54 +90,77 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 // readSums sends the queries the plan needs as one batch and folds their
 // answers into res.
 func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult) error {
-	months := []any{plan.FirstMonth.UTCMidnight(), plan.EndMonth.UTCMidnight()}
-	years := []any{plan.FirstYear.UTCMidnight(), plan.EndYear.UTCMidnight()}
-	// The full months outside the full years: before them and after them
-	// (both empty ranges when there are no full years but one).
-	outside := []any{plan.FirstMonth.UTCMidnight(), plan.FirstYear.UTCMidnight(),
-		plan.EndYear.UTCMidnight(), plan.EndMonth.UTCMidnight()}
-	if !plan.FirstYear.Before(plan.EndYear) {
-		outside = []any{plan.FirstMonth.UTCMidnight(), plan.EndMonth.UTCMidnight(),
-			plan.EndMonth.UTCMidnight(), plan.EndMonth.UTCMidnight()}
-	}
-	add, sub := dayArgs(plan.Add), dayArgs(plan.Sub)
 	b := &pgx.Batch{}
-	b.Queue(totalsSQL, append(append(append([]any{q.Owners}, months...), add...), sub...)...).QueryRow(func(row pgx.Row) error {
+	b.Queue(totalsSQL, append(append(append([]any{res.Counted}, monthArgs(plan.FirstMonth, plan.EndMonth)...),
+		dayArgs(plan.Add)...), dayArgs(plan.Sub)...)...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&res.ReceiptCount, &res.SpendCents)
 	})
-	product := (q.Months || q.Categories) && len(res.Covered) > 0
-	if product {
+	if (q.Months || q.Categories) && len(res.Covered) > 0 {
 		res.Sums = model.NewInsightSums()
-		s := res.Sums
-		if q.Months && plan.FirstMonth.Before(plan.EndMonth) {
-			b.Queue(monthsSQL, append([]any{res.Covered}, months...)...).Query(func(rows pgx.Rows) error {
-				return scanMonths(rows, s)
-			})
-		}
-		if q.Categories && plan.FirstMonth.Before(plan.EndMonth) {
-			b.Queue(categoriesSQL, append(append([]any{res.Covered}, years...), outside...)...).Query(func(rows pgx.Rows) error {
-				return scanCategories(rows, s)
-			})
-		}
-		for _, part := range []struct {
-			days  []insights.DayRange
-			args  []any
-			minus bool
-		}{{plan.Add, add, false}, {plan.Sub, sub, true}} {
-			if len(part.days) > 0 {
-				b.Queue(partialSQL, append([]any{res.Covered}, part.args...)...).Query(func(rows pgx.Rows) error {
-					return scanPartial(rows, s, q.Months, q.Categories, part.minus)
-				})
-			}
-		}
+		queueProductSums(b, q, plan, res.Covered, res.Sums)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	if res.Sums != nil {
-		res.Sums.DropEmpty()
+		res.Sums.Finish()
 	}
 	return nil
+}
+
+// queueProductSums queues the queries of the covered members' product-level
+// sums that q asks for.
+func queueProductSums(b *pgx.Batch, q InsightsQuery, plan insights.Plan, covered []string, s *model.InsightSums) {
+	// The categories as the catalog has them now: whether their lines are
+	// food, fruit or vegetables, and their names for the response.
+	var cat model.Category
+	b.Queue(`SELECT category_id, name_fi, name_sv, name_en, grp, fruit_or_vegetable FROM categories`).Query(
+		func(rows pgx.Rows) error {
+			_, err := pgx.ForEachRow(rows, categoryTargets(&cat), func() error {
+				c := cat
+				s.CategoryInfo[c.ID] = &c
+				return nil
+			})
+			return err
+		})
+	whole := plan.FirstMonth.Before(plan.EndMonth)
+	if q.Months && whole {
+		b.Queue(monthsSQL, append([]any{covered}, monthArgs(plan.FirstMonth, plan.EndMonth)...)...).Query(
+			func(rows pgx.Rows) error { return scanMonths(rows, s) })
+	}
+	if q.Categories && whole {
+		cp := plan.Categories
+		args := append(append(append([]any{covered}, monthArgs(cp.FirstYear, cp.EndYear)...),
+			monthRangeArgs(cp.Add)...), monthRangeArgs(cp.Sub)...)
+		b.Queue(categoriesSQL(q.Nutrients), args...).Query(
+			func(rows pgx.Rows) error { return scanCategories(rows, s, q.Nutrients) })
+	}
+	// The days to add and to subtract lie in different months (each edge
+	// month is either read by its days or taken whole less some), and there
+	// are at most two ranges in all: one query reads their lines, and the
+	// month says the sign.
+	if days := append(append([]insights.DayRange{}, plan.Add...), plan.Sub...); len(days) > 0 {
+		minus := map[model.Date]bool{}
+		for _, r := range plan.Sub {
+			minus[insights.MonthOf(r.From)] = true
+		}
+		b.Queue(edgeLinesSQL, append([]any{covered}, dayArgs(days)...)...).Query(
+			func(rows pgx.Rows) error { return foldLines(rows, s, q, minus) })
+	}
+}
+
+// monthArgs returns the months [from, end) as two date arguments.
+func monthArgs(from, end model.Date) []any { return []any{from.UTCMidnight(), end.UTCMidnight()} }
+
+// monthRangeArgs returns two month ranges as four date arguments, NULL for
+// a range that is not there.
+func monthRangeArgs(ranges []insights.MonthRange) []any {
+	args := []any{(*time.Time)(nil), (*time.Time)(nil), (*time.Time)(nil), (*time.Time)(nil)}
+	for i, r := range ranges {
+		from, end := r.From.UTCMidnight(), r.End.UTCMidnight()
+		args[2*i], args[2*i+1] = &from, &end
+	}
+	return args
 }
 
 // dayArgs returns two day ranges as four date arguments, NULL for a range
@@ -156,21 +199,6 @@ const totalsSQL = `
 		SELECT -1, -total_cents FROM receipts
 		WHERE customer_id = ANY($1) AND purchased_on BETWEEN $10 AND $11) t`
 
-// categoryColumns are the sums of a CategorySums, in categoryTargets order.
-const categoryColumns = `sum(line_count)::int8, sum(spend_cents)::int8, sum(weight_kg), sum(weighed_lines)::int8,
-	sum(co2e_kg), sum(co2e_lines)::int8, sum(co2e_spend_cents)::int8,
-	sum(domestic_raw_cents)::int8, sum(domestic_manufactured_cents)::int8, sum(imported_cents)::int8,
-	sum(energy_kj), sum(protein_g), sum(fat_g), sum(saturated_fat_g), sum(carbohydrate_g),
-	sum(sugars_g), sum(fibre_g), sum(salt_g), sum(nutrition_spend_cents)::int8`
-
-func categoryTargets(c *model.CategorySums) []any {
-	n := &c.Nutrients
-	return []any{&c.Lines, &c.SpendCents, &c.WeightKg, &c.WeighedLines, &c.Co2eKg, &c.Co2eLines, &c.Co2eSpendCents,
-		&c.Origin.DomesticRawMaterialsCents, &c.Origin.DomesticManufacturedCents, &c.Origin.ImportedCents,
-		&n.EnergyKj, &n.ProteinG, &n.FatG, &n.SaturatedFatG, &n.CarbohydrateG, &n.SugarsG, &n.FibreG, &n.SaltG,
-		&c.NutritionSpendCents}
-}
-
 // monthsSQL reads the month rollups of the full months, summed over the
 // covered members.
 const monthsSQL = `
@@ -198,95 +226,117 @@ func scanMonths(rows pgx.Rows, s *model.InsightSums) error {
 	return err
 }
 
-// categoriesSQL reads the category rollups of the full periods: whole years
-// ($2, $3) from the yearly rows, the full months before ($4, $5) and after
-// ($6, $7) them from the monthly ones, with each category as the catalog has
-// it now.
-const categoriesSQL = `
-	WITH s AS (
-		SELECT category_id, ` + categoryColumns + ` FROM (
-			SELECT * FROM category_year_rollups
-			WHERE customer_id = ANY($1) AND year >= $2 AND year < $3
-			UNION ALL
-			SELECT * FROM category_month_rollups
-			WHERE customer_id = ANY($1) AND month >= $4 AND month < $5
-			UNION ALL
-			SELECT * FROM category_month_rollups
-			WHERE customer_id = ANY($1) AND month >= $6 AND month < $7) r
-		GROUP BY category_id)
-	SELECT s.*, k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable
-	FROM s LEFT JOIN categories k ON k.category_id = s.category_id`
-
-func scanCategories(rows pgx.Rows, s *model.InsightSums) error {
-	var id string
-	var info categoryInfo
-	var c model.CategorySums
-	_, err := pgx.ForEachRow(rows, append(append([]any{&id}, categoryTargets(&c)...), info.targets()...), func() error {
-		s.Category(id).Add(c)
-		info.put(s, id)
-		return nil
-	})
-	return err
+// categoriesSQL reads the category rollups of the whole months as
+// insights.YearPlan covers them: the years $2-$3 from the yearly rows, plus
+// the months $4-$5 and $6-$7, minus the months $8-$9 and $10-$11 from the
+// monthly ones; each category's sums come twice, added and subtracted. It
+// sums what CategorySums.PerCategory keeps, in scanCategories' order.
+func categoriesSQL(nutrients bool) string {
+	cols := `sum(line_count)::int8, sum(spend_cents)::int8, sum(weight_kg), sum(weighed_lines)::int8,
+		sum(co2e_kg), sum(co2e_lines)::int8`
+	if nutrients {
+		cols += `, sum(energy_kj), sum(protein_g), sum(fat_g), sum(saturated_fat_g), sum(carbohydrate_g),
+			sum(sugars_g), sum(fibre_g), sum(salt_g)`
+	}
+	return `
+	SELECT category_id, sign, ` + cols + ` FROM (
+		SELECT 1 AS sign, * FROM category_year_rollups
+		WHERE customer_id = ANY($1) AND year >= $2 AND year < $3
+		UNION ALL
+		SELECT 1, * FROM category_month_rollups
+		WHERE customer_id = ANY($1) AND month >= $4 AND month < $5
+		UNION ALL
+		SELECT 1, * FROM category_month_rollups
+		WHERE customer_id = ANY($1) AND month >= $6 AND month < $7
+		UNION ALL
+		SELECT -1, * FROM category_month_rollups
+		WHERE customer_id = ANY($1) AND month >= $8 AND month < $9
+		UNION ALL
+		SELECT -1, * FROM category_month_rollups
+		WHERE customer_id = ANY($1) AND month >= $10 AND month < $11) r
+	GROUP BY category_id, sign`
 }
 
-// partialSQL sums the covered members' lines of the days $2-$3 and $4-$5
-// per month and category, with line_sums, the formulas the rollups
-// are made with. The lines reach line_sums as a column of a lateral row,
-// not as a sub-select, so that PostgreSQL inlines the function and plans
-// it with the rest.
-const partialSQL = `
-	WITH s AS (
-		SELECT s.month, s.category_id, s.food, s.fruit_veg, ` + categoryColumns + `
-		FROM (
-			SELECT array_agg(l) AS lines FROM receipts r
-			JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
-			WHERE r.customer_id = ANY($1)
-			  AND (r.purchased_on BETWEEN $2 AND $3 OR r.purchased_on BETWEEN $4 AND $5)) a,
-		line_sums(a.lines) s
-		GROUP BY s.month, s.category_id, s.food, s.fruit_veg)
-	SELECT s.*, k.name_fi, k.name_sv, k.name_en, k.grp, k.fruit_or_vegetable
-	FROM s LEFT JOIN categories k ON k.category_id = s.category_id`
-
-// scanPartial folds the rows of partialSQL into s, subtracting them when
-// minus is set.
-func scanPartial(rows pgx.Rows, s *model.InsightSums, months, categories, minus bool) error {
-	var month time.Time
+func scanCategories(rows pgx.Rows, s *model.InsightSums, nutrients bool) error {
 	var id string
-	var food, fruitVeg bool
-	var info categoryInfo
+	var sign int
 	var c model.CategorySums
-	targets := append(append([]any{&month, &id, &food, &fruitVeg}, categoryTargets(&c)...), info.targets()...)
+	n := &c.Nutrients
+	targets := []any{&id, &sign, &c.Lines, &c.SpendCents, &c.WeightKg, &c.WeighedLines, &c.Co2eKg, &c.Co2eLines}
+	if nutrients {
+		targets = append(targets, &n.EnergyKj, &n.ProteinG, &n.FatG, &n.SaturatedFatG, &n.CarbohydrateG,
+			&n.SugarsG, &n.FibreG, &n.SaltG)
+	}
 	_, err := pgx.ForEachRow(rows, targets, func() error {
-		if minus {
+		if sign < 0 {
 			c = c.Neg()
 		}
-		if months {
-			s.Month(model.DateOf(month, time.UTC)).AddCategory(c, food, fruitVeg)
+		s.Category(id).Add(c)
+		return nil
+	})
+	return err
+}
+
+// edgeLinesSQL reads the covered members' lines of the days $2-$3 and $4-$5
+// with their products' facts, for insights.Line.
+const edgeLinesSQL = `
+	SELECT l.purchased_on, coalesce(p.category_id, ''), l.amount_cents, l.unit, l.quantity::float8,
+		p.net_weight_kg, p.co2e_kg_per_kg, coalesce(p.origin, ''),
+		p.energy_kj, p.protein, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.salt
+	FROM receipts r
+	JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
+	LEFT JOIN products p ON p.gtin = l.gtin
+	WHERE r.customer_id = ANY($1)
+	  AND (r.purchased_on BETWEEN $2 AND $3 OR r.purchased_on BETWEEN $4 AND $5)`
+
+// foldLines folds the lines of edgeLinesSQL into s by month and by category,
+// subtracting those of the months in minus. The categories of s must be
+// loaded: they say which lines are food.
+func foldLines(rows pgx.Rows, s *model.InsightSums, q InsightsQuery, minus map[model.Date]bool) error {
+	var day time.Time
+	var cat string
+	var l insights.Line
+	var weight, co2e pgtype.Float8
+	var nut [8]pgtype.Float8
+	targets := []any{&day, &cat, &l.AmountCents, &l.Unit, &l.Quantity, &weight, &co2e, &l.Origin}
+	for i := range nut {
+		targets = append(targets, &nut[i])
+	}
+	_, err := pgx.ForEachRow(rows, targets, func() error {
+		l.NetWeightKg, l.Co2eKgPerKg, l.Per100g = floatPtr(weight), floatPtr(co2e), nil
+		if nut[0].Valid {
+			l.Per100g = &model.NutrientSums{EnergyKj: nut[0].Float64, ProteinG: nut[1].Float64, FatG: nut[2].Float64,
+				SaturatedFatG: nut[3].Float64, CarbohydrateG: nut[4].Float64, SugarsG: nut[5].Float64,
+				FibreG: nut[6].Float64, SaltG: nut[7].Float64}
 		}
-		if categories {
-			s.Category(id).Add(c)
-			info.put(s, id)
+		c := l.Sums()
+		m := insights.MonthOf(model.DateOf(day, time.UTC))
+		if minus[m] {
+			c = c.Neg()
+		}
+		if q.Months {
+			info := s.CategoryInfo[cat]
+			s.Month(m).AddCategory(c, info.IsFood(), info != nil && info.FruitOrVegetable)
+		}
+		if q.Categories {
+			s.Category(cat).Add(c.PerCategory(q.Nutrients))
 		}
 		return nil
 	})
 	return err
 }
 
-// categoryInfo scans a category joined to sums (NULL for lines of unknown
-// products).
-type categoryInfo struct {
-	fi, sv, en, group *string
-	fruitVeg          *bool
+func floatPtr(f pgtype.Float8) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	v := f.Float64
+	return &v
 }
 
-func (i *categoryInfo) targets() []any { return []any{&i.fi, &i.sv, &i.en, &i.group, &i.fruitVeg} }
-
-func (i *categoryInfo) put(s *model.InsightSums, id string) {
-	if i.group == nil || s.CategoryInfo[id] != nil {
-		return
-	}
-	s.CategoryInfo[id] = &model.Category{ID: id, NameFi: *i.fi, NameSv: *i.sv, NameEn: *i.en,
-		Group: *i.group, FruitOrVegetable: *i.fruitVeg}
+// categoryTargets scans a categories row.
+func categoryTargets(c *model.Category) []any {
+	return []any{&c.ID, &c.NameFi, &c.NameSv, &c.NameEn, &c.Group, &c.FruitOrVegetable}
 }
 
 // nutrientColumns maps a nutrient to its products column (per 100 g).

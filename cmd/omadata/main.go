@@ -5,6 +5,7 @@
 //	omadata seed [flags]          load deterministic demo data
 //	omadata token --sub ID        print a dev token (dev mode)
 //	omadata retention run         one pass of the retention policy
+//	omadata rollups rebuild       recompute the insight rollups
 //
 // Configuration is the environment of DESIGN.md §3 (see README.md).
 package main
@@ -43,6 +44,8 @@ func main() {
 		err = token(cfg, args)
 	case "retention":
 		err = retentionCmd(ctx, cfg, log, args)
+	case "rollups":
+		err = rollupsCmd(ctx, cfg, log, args)
 	case "help", "-h", "--help":
 		usage()
 	default:
@@ -64,6 +67,8 @@ commands:
   token     print a dev-mode token (--sub ID [--scope "s1 s2"] [--ttl 12h])
   retention run [--now TIME]
             delete receipts past their retention window and erase inactive members (one pass)
+  rollups rebuild [--batch N]
+            recompute the insight rollups (after product nutrition or CO2e corrections)
 `)
 }
 

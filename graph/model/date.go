@@ -45,7 +45,15 @@ func (d Date) AddDays(n int) Date {
 }
 
 // Before reports whether d is earlier than o.
-func (d Date) Before(o Date) bool { return d.String() < o.String() }
+func (d Date) Before(o Date) bool {
+	if d.Year != o.Year {
+		return d.Year < o.Year
+	}
+	if d.Month != o.Month {
+		return d.Month < o.Month
+	}
+	return d.Day < o.Day
+}
 
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }

@@ -1,15 +1,13 @@
 package model
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // The additive figures insights are computed from. The storage reads them
 // from the rollups (or straight from the lines); package insights turns them
 // into the API's figures. Every field is a plain sum, so sums of disjoint
-// sets of lines add up field by field; the SQL function line_sums (migration
-// 00030) is the one definition of how a line contributes.
+// sets of lines add up field by field. How a line contributes is the SQL
+// function line_sums (migration 00030, for the rollups) and its Go twin
+// insights.Line.Sums.
 
 // NutrientSums are nutrient grams (energy in kJ) of a set of lines.
 type NutrientSums struct {
@@ -124,6 +122,18 @@ func (c CategorySums) Neg() CategorySums {
 	return n
 }
 
+// PerCategory returns the part of c that insights keep per category: line
+// count, spend, weight and CO2e, and the nutrients when asked for (the
+// category rollups are read for no more).
+func (c CategorySums) PerCategory(nutrients bool) CategorySums {
+	out := CategorySums{Lines: c.Lines, SpendCents: c.SpendCents, WeightKg: c.WeightKg, WeighedLines: c.WeighedLines,
+		Co2eKg: c.Co2eKg, Co2eLines: c.Co2eLines}
+	if nutrients {
+		out.Nutrients = c.Nutrients
+	}
+	return out
+}
+
 // PeriodSums are the sums of a period's lines (a row of the month
 // rollups): Lines and SpendCents over all lines; the rest over food lines
 // only (lines of a known product whose category group is not non_food).
@@ -188,11 +198,14 @@ type InsightSums struct {
 	// Months holds the months of the range that have lines, keyed by their
 	// first day.
 	Months map[Date]*PeriodSums
-	// Categories holds the range's sums per category id; "" is lines of a
-	// GTIN the catalog does not know.
+	// Categories holds the range's sums per category id, as far as
+	// CategorySums.PerCategory keeps them; "" is lines of a GTIN the
+	// catalog does not know.
 	Categories map[string]*CategorySums
-	// CategoryInfo holds the categories of Categories as the catalog has
-	// them now.
+	// Total is the sum of Months: the whole range.
+	Total PeriodSums
+	// CategoryInfo holds the catalog's categories as they are now (which
+	// are food, which fruit or vegetables, their names).
 	CategoryInfo map[string]*Category
 }
 
@@ -202,14 +215,22 @@ func NewInsightSums() *InsightSums {
 		CategoryInfo: map[string]*Category{}}
 }
 
-// Total is the sum of all months, added in month order so that the float
-// sums do not depend on map order.
-func (s *InsightSums) Total() PeriodSums {
+// SumMonths is the sum of all months, added in month order so that the
+// float sums do not depend on map order.
+func (s *InsightSums) SumMonths() PeriodSums {
 	keys := make([]Date, 0, len(s.Months))
 	for k := range s.Months {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b Date) int { return strings.Compare(a.String(), b.String()) })
+	slices.SortFunc(keys, func(a, b Date) int {
+		switch {
+		case a.Before(b):
+			return -1
+		case b.Before(a):
+			return 1
+		}
+		return 0
+	})
 	var t PeriodSums
 	for _, k := range keys {
 		t.Add(*s.Months[k])
@@ -237,9 +258,10 @@ func (s *InsightSums) Category(id string) *CategorySums {
 	return c
 }
 
-// DropEmpty removes the months and categories left without lines (those
-// whose lines were all subtracted again).
-func (s *InsightSums) DropEmpty() {
+// Finish drops the months and categories left without lines (those whose
+// lines were all subtracted again) and sums the months into Total. The
+// storage calls it once the sums are read; they are read-only afterwards.
+func (s *InsightSums) Finish() {
 	for k, m := range s.Months {
 		if m.Lines == 0 {
 			delete(s.Months, k)
@@ -248,9 +270,9 @@ func (s *InsightSums) DropEmpty() {
 	for k, c := range s.Categories {
 		if c.Lines == 0 {
 			delete(s.Categories, k)
-			delete(s.CategoryInfo, k)
 		}
 	}
+	s.Total = s.SumMonths()
 }
 
 // IsFood reports whether a category's lines are food lines.

@@ -164,10 +164,12 @@ CREATE TYPE line_sum AS (
     nutrition_spend_cents       bigint
 );
 
--- line_sums is the one definition of the per-line formulas (DESIGN.md §7):
--- it sums lines per member, month and category. It takes the lines as an
--- array so that triggers can hand it their transition tables and queries
--- any selection of lines. Nutrient grams = weight kg × 10 × value per 100 g.
+-- line_sums is the per-line formulas (DESIGN.md §7) the rollups are made
+-- with: it sums lines per member, month and category. It takes the lines as
+-- an array so that triggers can hand it their transition tables and the
+-- rebuild any selection of lines. Nutrient grams = weight kg × 10 × value
+-- per 100 g. insights.Line.Sums is its Go twin (the partial days of a
+-- request); storage.TestRollupsEqualLines holds the two equal.
 -- +goose StatementBegin
 CREATE FUNCTION line_sums(lines receipt_lines[]) RETURNS SETOF line_sum
 LANGUAGE sql STABLE PARALLEL SAFE AS $$

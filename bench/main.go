@@ -1,0 +1,152 @@
+// Command bench is Omadata's benchmark harness (`make bench`, see
+// bench/README.md). It seeds a deterministic data set through
+// `omadata seed`, starts `omadata serve` (outside dev mode, trusting the
+// harness's own signing key) and the peer (PostGraphile v5, bench/peer) on
+// the same database, drives them with an open-loop fixed-rate load
+// generator, and writes the report to bench/results/ and
+// docs/performance.md.
+//
+//	go run ./bench -members 10000 -years 5        # the issue's default size
+//	go run ./bench -members 1000 -phases compare  # one phase, smaller
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the harness's flags.
+type options struct {
+	members        int
+	years          float64
+	seed           int64
+	dir            string // the cluster, data sets and logs
+	bin            string // the omadata binary
+	peerDir        string
+	out            string // bench/results
+	docs           string // docs/performance.md
+	phases         string
+	window         time.Duration // measured part of each fixed-rate run
+	warmup         time.Duration
+	slo            time.Duration // p99 bound of the throughput searches
+	pool           int           // database connections of the peer
+	port, peerPort int
+	importSpec     spec
+	growth         string
+	ingestLines    float64 // lines a second beside MIX
+	mixRate        float64
+	growthRate     float64
+	sampleSize     int
+	keepImport     bool
+}
+
+func parseFlags() options {
+	var o options
+	flag.IntVar(&o.members, "members", 10000, "members of the main data set")
+	flag.Float64Var(&o.years, "years", 5, "years of history of the main data set")
+	flag.Int64Var(&o.seed, "seed", 1, "seed of the deterministic data")
+	flag.StringVar(&o.dir, "dir", ".omadata-bench", "directory of the benchmark cluster, data sets and logs (reused between runs)")
+	flag.StringVar(&o.bin, "bin", "bin/omadata", "the omadata binary")
+	flag.StringVar(&o.peerDir, "peer", "bench/peer", "the peer's directory (npm ci done)")
+	flag.StringVar(&o.out, "out", "bench/results", "where results go")
+	flag.StringVar(&o.docs, "docs", "docs/performance.md", "the report in the docs (its generated section is replaced)")
+	flag.StringVar(&o.phases, "phases", "import,compare,latency,ingest,mix,growth", "phases to run, comma-separated")
+	flag.DurationVar(&o.window, "window", 10*time.Second, "measured time of each fixed-rate run")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each run's window")
+	flag.DurationVar(&o.slo, "p99", 50*time.Millisecond, "the p99 bound of the throughput searches")
+	flag.IntVar(&o.pool, "peer-pool", 4, "database connections of the peer (Omadata's pool is pgx's default, max(4, cores))")
+	flag.IntVar(&o.port, "port", 18080, "port of omadata serve")
+	flag.IntVar(&o.peerPort, "peer-port", 15678, "port of the peer")
+	flag.IntVar(&o.importSpec.Members, "import-members", 1000, "members of the import measurement's data set")
+	flag.Float64Var(&o.importSpec.Years, "import-years", 1, "years of the import measurement's data set")
+	flag.StringVar(&o.growth, "growth", "1000x1,1000x5,1000x10,10000x1,100000x1",
+		"growth data sets as MEMBERSxYEARS, comma-separated (loaded with omadata import)")
+	flag.Float64Var(&o.ingestLines, "ingest-lines", 5600, "receipt lines a second ingested beside MIX (10 × Finland-scale peak)")
+	flag.Float64Var(&o.mixRate, "mix-rate", 0, "MIX rate with and without ingest (0: half of MIX's throughput at the p99 bound)")
+	flag.Float64Var(&o.growthRate, "growth-rate", 20, "request rate of the growth runs")
+	flag.IntVar(&o.sampleSize, "sample", 2000, "members the workloads draw on")
+	flag.BoolVar(&o.keepImport, "keep-import", false, "keep the import phase's database (bench_import) and file (import.ndjson)")
+	flag.Parse()
+	o.importSpec.Seed = o.seed + 100 // other people than the main set's
+	return o
+}
+
+// has reports whether phase is to run.
+func (o options) has(phase string) bool {
+	for _, p := range strings.Split(o.phases, ",") {
+		if strings.TrimSpace(p) == phase {
+			return true
+		}
+	}
+	return false
+}
+
+func main() {
+	o := parseFlags()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runHarness(ctx, o, log); err != nil {
+		log.Error("bench failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// runHarness runs the phases and writes the report, also after a phase
+// failed (with what was measured until then).
+func runHarness(ctx context.Context, o options, log *slog.Logger) error {
+	var err error
+	if o.dir, err = filepath.Abs(o.dir); err != nil {
+		return err
+	}
+	h := &harness{opt: o, log: log, logs: filepath.Join(o.dir, "logs"), rep: newReport(o)}
+	if err := os.MkdirAll(h.logs, 0o755); err != nil {
+		return err
+	}
+	if h.loc, err = time.LoadLocation("Europe/Helsinki"); err != nil {
+		return err
+	}
+	if h.sign, err = newSigner(o.dir); err != nil {
+		return err
+	}
+	if h.cl, err = startCluster(ctx, filepath.Join(o.dir, "cluster"), log); err != nil {
+		return err
+	}
+	defer h.cl.stop()
+	phaseErr := h.phases(ctx)
+	if phaseErr != nil {
+		h.rep.Failure = phaseErr.Error()
+	}
+	if err := h.rep.write(o); err != nil {
+		return err
+	}
+	return phaseErr
+}
+
+// phases runs the selected phases in order.
+func (h *harness) phases(ctx context.Context) error {
+	if h.opt.has("import") {
+		if err := h.importPhase(ctx); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	if h.opt.has("compare") || h.opt.has("latency") || h.opt.has("ingest") || h.opt.has("mix") {
+		if err := h.mainPhases(ctx); err != nil {
+			return err
+		}
+	}
+	if h.opt.has("growth") {
+		if err := h.growthPhase(ctx); err != nil {
+			return fmt.Errorf("growth: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+// The benchmark's peer: PostGraphile v5 (amber preset) on Omadata's own
+// PostgreSQL database, exposing receipts, their lines, products, categories
+// and stores, and nothing else. Usage:
+//
+//   DATABASE_URL=postgres://... PEER_PUBLIC_KEY=key.pem PORT=5678 node server.mjs
+//
+// Who sees what is decided by PostgreSQL's row-level security, exactly as
+// for Omadata: each request runs as role omadata_peer with omadata.scope =
+// 'member' and omadata.visible = the owners the member may read. Those come
+// from the request's token (Ed25519-signed by the bench, verified here with
+// node:crypto): `sub` is the member and `visible` the owners the token
+// issuer found visible under rule 5 when it signed the token. That is how a
+// team would run PostGraphile (JWT claims into pgSettings), and it favours
+// the peer: Omadata works rule 5 out again in every transaction.
+import { createServer } from "node:http";
+import { createPublicKey, verify } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { postgraphile } from "postgraphile";
+import { grafserv } from "postgraphile/grafserv/node";
+import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import { makePgService } from "postgraphile/adaptors/pg";
+import { pgSmartTags } from "postgraphile/utils";
+
+const connectionString = process.env.DATABASE_URL;
+const port = Number(process.env.PORT || 5678);
+const poolMax = Number(process.env.PEER_POOL_MAX || 10);
+const publicKey = createPublicKey(readFileSync(process.env.PEER_PUBLIC_KEY));
+const issuer = process.env.PEER_JWT_ISSUER || "omadata-bench";
+const audience = process.env.PEER_JWT_AUDIENCE || "omadata";
+
+// claimsOf verifies an EdDSA JWT and returns its claims, or null.
+function claimsOf(authorization) {
+  const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization || "");
+  if (!m) return null;
+  const header = JSON.parse(Buffer.from(m[1], "base64url"));
+  if (header.alg !== "EdDSA") return null;
+  const ok = verify(null, Buffer.from(`${m[1]}.${m[2]}`), publicKey, Buffer.from(m[3], "base64url"));
+  if (!ok) return null;
+  const c = JSON.parse(Buffer.from(m[2], "base64url"));
+  const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
+  if (c.iss !== issuer || !aud.includes(audience) || !(c.exp * 1000 > Date.now())) return null;
+  if (typeof c.sub !== "string" || !Array.isArray(c.visible)) return null;
+  return c;
+}
+
+// pgSettings of a request: a valid token reads as its member; anything else
+// runs with no scope, which the policies answer with no rows at all.
+function pgSettings(requestContext) {
+  const c = claimsOf(requestContext?.node?.req?.headers?.authorization);
+  if (!c) return { role: "omadata_peer" };
+  const ids = c.visible.filter((v) => /^[\w.:-]{1,64}$/.test(v));
+  return { role: "omadata_peer", "omadata.scope": "member", "omadata.visible": `{${ids.join(",")}}` };
+}
+
+// Expose the five tables only (no other table, no function); the lines'
+// GTIN is a foreign key in all but name (a line may name a product the
+// catalog does not know yet).
+const exposed = new Set(["receipts", "receipt_lines", "products", "categories", "stores"]);
+const tags = pgSmartTags([
+  { kind: "class", match: (c) => !exposed.has(c.relname), tags: { behavior: "-*" } },
+  { kind: "procedure", match: () => true, tags: { behavior: "-*" } },
+  { kind: "class", match: "receipt_lines", tags: { foreignKey: "(gtin) references products (gtin)" } },
+  // Reads only: the peer is compared on queries.
+  { kind: "class", match: (c) => exposed.has(c.relname), tags: { behavior: "-insert -update -delete" } },
+]);
+
+const preset = {
+  extends: [PostGraphileAmberPreset],
+  plugins: [tags],
+  pgServices: [makePgService({ connectionString, schemas: ["public"], poolConfig: { max: poolMax }, pgSettings })],
+  grafserv: { port, graphqlPath: "/graphql", watch: false, graphiql: false },
+  grafast: { explain: false },
+};
+
+const pgl = postgraphile(preset);
+const serv = pgl.createServ(grafserv);
+const server = createServer();
+server.on("error", (e) => { console.error(e); process.exit(1); });
+serv.addTo(server).then(() => {
+  server.listen(port, "127.0.0.1", () => console.log(`peer: PostGraphile listening on 127.0.0.1:${port}`));
+}).catch((e) => { console.error(e); process.exit(1); });
