@@ -40,7 +40,7 @@ type Config struct {
 	// WithoutRowSecurity skips the scope statement and the role switch: only
 	// for measuring what row-level security costs (BenchmarkRowSecurity).
 	WithoutRowSecurity bool
-	Logger *slog.Logger
+	Logger             *slog.Logger
 }
 
 // DB is the storage. Its methods are safe for concurrent use.
