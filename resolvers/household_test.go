@@ -134,18 +134,33 @@ func TestHouseholdSharingWalkthrough(t *testing.T) {
 	check("child granted", childID, childID)
 	check("child granted", mainID, mainID, adultID)
 
-	// The adult withdraws: gone at once, both ways.
+	// Both directions are logged: the main member's read of the adult's
+	// lines is in the adult's log.
+	if n := len(accessLog(t, env, adultID)); n == 0 {
+		t.Fatal("the main member read the adult's lines, but the adult's log is empty")
+	}
+	logs := func() (int, int) { return len(accessLog(t, env, mainID)), len(accessLog(t, env, adultID)) }
+
+	// The adult withdraws: gone at once, both ways, and nothing more is logged.
 	setSharing(t, env, adultID, false, nil)
+	m0, a0 := logs()
 	check("adult withdrew", mainID, mainID)
 	check("adult withdrew", adultID, adultID)
+	if m1, a1 := logs(); m1 != m0 || a1 != a0 {
+		t.Fatalf("reads after the withdrawal were logged: main %d->%d, adult %d->%d", m0, m1, a0, a1)
+	}
 
 	// A time-limited grant: visible until it expires, then gone with no job.
 	until := env.Clock.Now().Add(48 * time.Hour)
 	setSharing(t, env, adultID, true, &until)
 	check("adult rejoined until", mainID, mainID, adultID)
 	env.Clock.Advance(49 * time.Hour)
+	m0, a0 = logs()
 	check("grant expired", mainID, mainID)
 	check("grant expired", adultID, adultID)
+	if m1, a1 := logs(); m1 != m0 || a1 != a0 {
+		t.Fatalf("reads after the expiry were logged: main %d->%d, adult %d->%d", m0, m1, a0, a1)
+	}
 	setSharing(t, env, adultID, true, nil)
 	check("adult rejoined", mainID, mainID, adultID)
 
