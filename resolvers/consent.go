@@ -24,11 +24,7 @@ func (r *queryResolver) ConsentHistory(ctx context.Context, first *int, after *s
 	if err != nil {
 		return nil, err
 	}
-	n, err := storage.PageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := storage.DecodeCursor(after)
+	n, cur, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/omadata/omadata/auth"
 	"github.com/omadata/omadata/graph/model"
-	"github.com/omadata/omadata/storage"
 )
 
 // Household returns the member's household: who is in it, who shares.
@@ -29,23 +28,19 @@ func (r *queryResolver) AccessLog(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	n, err := storage.PageSize(first, 20)
+	n, cur, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := storage.DecodeCursor(after)
+	events, err := r.Store.AccessLog(ctx, id.Subject, n, cur)
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Store.AccessLog(ctx, id.Subject, n, cur)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.AccessEventConnection{Edges: make([]model.AccessEventEdge, len(page.Events)),
-		PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}}
-	for i := range page.Events {
-		c := page.Cursors[i].Encode()
-		conn.Edges[i] = model.AccessEventEdge{Cursor: c, Node: &page.Events[i]}
+	conn := &model.AccessEventConnection{Edges: make([]model.AccessEventEdge, len(events.Events)),
+		PageInfo: &model.PageInfo{HasNextPage: events.HasNextPage}}
+	for i := range events.Events {
+		c := events.Cursors[i].Encode()
+		conn.Edges[i] = model.AccessEventEdge{Cursor: c, Node: &events.Events[i]}
 		conn.PageInfo.EndCursor = &c
 	}
 	return conn, nil

@@ -33,11 +33,7 @@ func (r *queryResolver) HouseholdReceipts(ctx context.Context, first *int, after
 
 // receiptPage reads a page of receipts as a connection.
 func (r *Resolver) receiptPage(ctx context.Context, q storage.ReceiptQuery, first *int, after *string, filter *model.ReceiptFilter) (*model.ReceiptConnection, error) {
-	n, err := storage.PageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := storage.DecodeCursor(after)
+	n, cur, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}

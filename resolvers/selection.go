@@ -4,7 +4,19 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/omadata/omadata/storage"
 )
+
+// page validates a connection's `first` (default 20) and `after`.
+func page(first *int, after *string) (int, *storage.Cursor, error) {
+	n, err := storage.PageSize(first, 20)
+	if err != nil {
+		return 0, nil, err
+	}
+	cur, err := storage.DecodeCursor(after)
+	return n, cur, err
+}
 
 // selects reports whether the current field's selection reaches the given
 // path of child fields (through fragments and aliases), so a resolver can
