@@ -83,7 +83,7 @@ func query(ctx context.Context, r request, v any) error {
 		Data   json.RawMessage   `json:"data"`
 		Errors []json.RawMessage `json:"errors"`
 	}
-	if err := json.Unmarshal(raw, &env); err != nil || len(env.Errors) > 0 {
+	if err := json.Unmarshal(raw, &env); err != nil || (len(env.Errors) > 0 && !onlyConsentErrors(raw)) {
 		return fmt.Errorf("status %d: %s", resp.StatusCode, truncate(string(raw), 300))
 	}
 	return json.Unmarshal(env.Data, v)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
@@ -60,10 +61,30 @@ func do(ctx context.Context, r request) outcome {
 	if err != nil {
 		return outcome{body: []byte(err.Error())}
 	}
-	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"errors":`)) {
+	if resp.StatusCode != http.StatusOK || (bytes.Contains(body, []byte(`"errors":`)) && !onlyConsentErrors(body)) {
 		return outcome{body: body}
 	}
 	return outcome{ok: true}
+}
+
+// onlyConsentErrors reports whether every error of a response is
+// CONSENT_REQUIRED: the lines of a household member who keeps only totals
+// are null with that code (rule 3), a correct and complete answer.
+func onlyConsentErrors(body []byte) bool {
+	var r struct {
+		Errors []struct {
+			Extensions struct{ Code string } `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &r) != nil || len(r.Errors) == 0 {
+		return false
+	}
+	for _, e := range r.Errors {
+		if e.Extensions.Code != "CONSENT_REQUIRED" {
+			return false
+		}
+	}
+	return true
 }
 
 // runResult is what one fixed-rate run measured over its window.

@@ -43,13 +43,13 @@ func (r *Resolver) receiptPage(ctx context.Context, q storage.ReceiptQuery, firs
 	// Lines asked for are read with the page: one statement, whatever its size.
 	q.First, q.After, q.Filter = n, cur, filter
 	q.WithLines = selects(ctx, "edges", "node", "lines")
-	page, err := r.Store.Receipts(ctx, q)
+	res, err := r.Store.Receipts(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ReceiptConnection{Edges: make([]model.ReceiptEdge, len(page.Receipts)),
-		PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}}
-	for i, rc := range page.Receipts {
+	conn := &model.ReceiptConnection{Edges: make([]model.ReceiptEdge, len(res.Receipts)),
+		PageInfo: &model.PageInfo{HasNextPage: res.HasNextPage}}
+	for i, rc := range res.Receipts {
 		c := storage.Cursor{At: rc.PurchasedAt, Seq: rc.Seq}.Encode()
 		conn.Edges[i] = model.ReceiptEdge{Cursor: c, Node: rc}
 		conn.PageInfo.EndCursor = &c

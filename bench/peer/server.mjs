@@ -21,6 +21,16 @@ import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { pgSmartTags } from "postgraphile/utils";
 
+// PostGraphile 5.1 asks for Node 22 and uses one of its additions at run
+// time; this machine has Node 20, which lacks only that one.
+if (!Promise.withResolvers) {
+  Promise.withResolvers = function withResolvers() {
+    let resolve, reject;
+    const promise = new this((res, rej) => { resolve = res; reject = rej; });
+    return { promise, resolve, reject };
+  };
+}
+
 const connectionString = process.env.DATABASE_URL;
 const port = Number(process.env.PORT || 5678);
 const poolMax = Number(process.env.PEER_POOL_MAX || 10);
