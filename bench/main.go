@@ -46,6 +46,7 @@ type options struct {
 	growthRate     float64
 	sampleSize     int
 	keepImport     bool
+	serverEnv      string // extra environment of omadata serve, K=V,K=V
 }
 
 func parseFlags() options {
@@ -73,6 +74,7 @@ func parseFlags() options {
 	flag.Float64Var(&o.mixRate, "mix-rate", 0, "MIX rate with and without ingest (0: half of MIX's throughput at the p99 bound)")
 	flag.Float64Var(&o.growthRate, "growth-rate", 20, "request rate of the growth runs")
 	flag.IntVar(&o.sampleSize, "sample", 2000, "members the workloads draw on")
+	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of omadata serve, as K=V,K=V (for experiments such as GOGC=400)")
 	flag.BoolVar(&o.keepImport, "keep-import", false, "keep the import phase's database (bench_import) and file (import.ndjson)")
 	flag.Parse()
 	o.importSpec.Seed = o.seed + 100 // other people than the main set's

@@ -100,26 +100,29 @@ func run(ctx context.Context, dir, name string, env []string, bin string, args .
 	return nil
 }
 
-// cpuTicks returns a process's user+system CPU time in clock ticks.
-func cpuTicks(pid int) (int64, error) {
+// cpuTicks returns a process's user+system CPU time in clock ticks, and
+// that of its children that have exited.
+func cpuTicks(pid int) (own, exited int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name is in parentheses and may hold spaces: fields count
-	// from the last ')'. utime and stime are fields 14 and 15.
+	// from the last ')'. utime, stime, cutime and cstime are fields 14-17.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, errors.New("malformed /proc stat")
+		return 0, 0, errors.New("malformed /proc stat")
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, errors.New("malformed /proc stat")
+	if len(f) < 15 {
+		return 0, 0, errors.New("malformed /proc stat")
 	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st, nil
+	var v [4]int64
+	for k := range v {
+		v[k], _ = strconv.ParseInt(f[11+k], 10, 64)
+	}
+	return v[0] + v[1], v[2] + v[3], nil
 }
 
 // parentPID returns a process's parent.
@@ -134,17 +137,18 @@ func parentPID(pid int) int {
 	return ppid
 }
 
-// groupTicks is the CPU time of pid and its direct children (PostgreSQL:
-// the postmaster and its backends).
+// groupTicks is the CPU time of pid and of all its children, live or
+// exited (PostgreSQL: the postmaster and its backends). It only grows.
 func groupTicks(pid int) int64 {
-	total, _ := cpuTicks(pid)
+	own, exited, _ := cpuTicks(pid)
+	total := own + exited
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		child, err := strconv.Atoi(e.Name())
 		if err != nil || parentPID(child) != pid {
 			continue
 		}
-		t, _ := cpuTicks(child)
+		t, _, _ := cpuTicks(child)
 		total += t
 	}
 	return total
@@ -174,14 +178,14 @@ type cpuMeter struct {
 
 func newCPUMeter(server, postmaster int) *cpuMeter {
 	m := &cpuMeter{server: server, postmaster: postmaster}
-	m.s0, _ = cpuTicks(server)
+	m.s0, _, _ = cpuTicks(server)
 	m.d0 = groupTicks(postmaster)
 	return m
 }
 
 // read returns the server's and the database's CPU seconds since the start.
 func (m *cpuMeter) read() (server, db float64) {
-	s1, _ := cpuTicks(m.server)
+	s1, _, _ := cpuTicks(m.server)
 	d1 := groupTicks(m.postmaster)
 	return float64(s1-m.s0) / clockTicks, float64(d1-m.d0) / clockTicks
 }

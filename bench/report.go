@@ -89,7 +89,7 @@ type growthPoint struct {
 func newReport(o options) *report {
 	return &report{Started: time.Now().UTC(), Machine: describeMachine(o), Settings: map[string]any{
 		"window": o.window.String(), "warmup": o.warmup.String(), "p99Bound": o.slo.String(),
-		"peerPool": o.pool, "database": benchSettings, "phases": o.phases,
+		"peerPool": o.pool, "database": benchSettings, "phases": o.phases, "serverEnv": o.serverEnv,
 	}}
 }
 

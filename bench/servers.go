@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +43,9 @@ func (h *harness) omadataEnv(url string) []string {
 func (h *harness) startOmadata(d *dataset) (*target, error) {
 	addr := fmt.Sprintf("127.0.0.1:%d", h.opt.port)
 	env := append(h.omadataEnv(d.url), "OMADATA_ADDR="+addr)
+	if h.opt.serverEnv != "" {
+		env = append(env, strings.Split(h.opt.serverEnv, ",")...)
+	}
 	p, err := startProc(h.logs, "omadata-serve", env, h.opt.bin, "serve")
 	if err != nil {
 		return nil, err

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/omadata/omadata/auth"
 )
 
@@ -54,18 +52,6 @@ func (s *signer) member(id string) string {
 // service returns an Omadata service token with scopes.
 func (s *signer) service(name string, scopes ...string) string {
 	return s.must(auth.SignToken(s.key, tokenIssuer, tokenAudience, name, scopes, tokenTTL))
-}
-
-// peer returns a token for the peer: the member and the owners visible to
-// them (bench/peer/server.mjs turns these into the RLS settings).
-func (s *signer) peer(id string, visible []string) string {
-	now := time.Now()
-	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, struct {
-		jwt.RegisteredClaims
-		Visible []string `json:"visible"`
-	}{jwt.RegisteredClaims{Issuer: tokenIssuer, Audience: jwt.ClaimStrings{tokenAudience}, Subject: id,
-		ExpiresAt: jwt.NewNumericDate(now.Add(tokenTTL)), IssuedAt: jwt.NewNumericDate(now)}, visible})
-	return s.must(t.SignedString(s.key))
 }
 
 func (s *signer) must(t string, err error) string {

@@ -54,7 +54,7 @@ type sample struct {
 	receipt map[string]receiptRef
 	// sharers see at least one other adult's receipts (rule 5).
 	sharers []string
-	// visible is what each sampled member may see, for the peer's tokens.
+	// visible is whom each sampled member may see (rule 5).
 	visible map[string][]string
 }
 
@@ -123,7 +123,7 @@ func newGen(s *sample, sign *signer, loc *time.Location, ig *ingestGen) *gen {
 		ingestTok: sign.service("bench-pos", "receipts:ingest"), ingest: ig}
 	for _, m := range s.members {
 		g.omaTok[m] = sign.member(m)
-		g.peerTok[m] = sign.peer(m, s.visible[m])
+		g.peerTok[m] = g.omaTok[m] // the peer takes Omadata's member tokens
 	}
 	return g
 }

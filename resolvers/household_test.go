@@ -246,15 +246,36 @@ func TestHouseholdTotalsOnlyMember(t *testing.T) {
 }
 
 // TestHouseholdStatementBudget: a page of household receipts with lines,
-// and the access events of the shared ones, in at most 3 statements.
+// and the access events of the shared ones, in at most 3 statements, at
+// any page size (issue 9: H1 at 1, 20 and 100 receipts).
 func TestHouseholdStatementBudget(t *testing.T) {
 	env := household(t)
 	setSharing(t, env, mainID, true, nil)
 	setSharing(t, env, adultID, true, nil)
-	q := `{ householdReceipts(first: 20) { edges { node { id totalCents store { name } lines { amountCents product { name category { name } } } } } } }`
+	// Enough receipts of both sharers that every page is full and mixes
+	// own and shared receipts.
+	var rs []model.ReceiptInput
+	for i := range 120 {
+		owner := []string{mainID, adultID}[i%2]
+		rs = append(rs, servertest.Receipt(owner, fmt.Sprintf("budget-%d", i), env.Clock.Now().Add(-time.Duration(3+i)*time.Hour),
+			servertest.Line("6400000000001", 2, model.UnitPiece, 45), servertest.Line("6400000000003", 1, model.UnitPiece, 129)))
+	}
+	env.Ingest(t, rs...)
+	q := `query($first: Int) { householdReceipts(first: $first) { edges { node { id totalCents store { name }
+		lines { amountCents product { name category { name } } } } } } }`
 	env.MustQuery(t, env.MemberToken(adultID), `{ me { id } }`, nil) // records the day's login first
-	n, sqls := env.Tracer.Count(func() { env.MustQuery(t, env.MemberToken(adultID), q, nil) })
-	if n > 3 {
-		t.Fatalf("%d statements: %q", n, sqls)
+	for _, first := range []int{1, 20, 100} {
+		var page struct {
+			HouseholdReceipts struct{ Edges []struct{ Node struct{ ID string } } }
+		}
+		n, sqls := env.Tracer.Count(func() {
+			env.MustQuery(t, env.MemberToken(adultID), q, map[string]any{"first": first}).Decode(t, &page)
+		})
+		if got := len(page.HouseholdReceipts.Edges); got != first {
+			t.Fatalf("first %d: %d receipts", first, got)
+		}
+		if n > 3 {
+			t.Fatalf("first %d: %d statements: %q", first, n, sqls)
+		}
 	}
 }

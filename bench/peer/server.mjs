@@ -5,13 +5,12 @@
 //   DATABASE_URL=postgres://... PEER_PUBLIC_KEY=key.pem PORT=5678 node server.mjs
 //
 // Who sees what is decided by PostgreSQL's row-level security, exactly as
-// for Omadata: each request runs as role omadata_peer with omadata.scope =
-// 'member' and omadata.visible = the owners the member may read. Those come
-// from the request's token (Ed25519-signed by the bench, verified here with
-// node:crypto): `sub` is the member and `visible` the owners the token
-// issuer found visible under rule 5 when it signed the token. That is how a
-// team would run PostGraphile (JWT claims into pgSettings), and it favours
-// the peer: Omadata works rule 5 out again in every transaction.
+// for Omadata: each request runs as role omadata_peer with the settings
+// Omadata's transactions make, omadata.scope = 'member' and omadata.viewer
+// = the member, so the same policies (migration 00050) work out rule 5 in
+// the database for each transaction. The member comes from the request's
+// token, the same Ed25519-signed JWT Omadata takes, verified here with
+// node:crypto (PostGraphile v5 leaves token handling to the server).
 import { createServer } from "node:http";
 import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -49,17 +48,16 @@ function claimsOf(authorization) {
   const c = JSON.parse(Buffer.from(m[2], "base64url"));
   const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
   if (c.iss !== issuer || !aud.includes(audience) || !(c.exp * 1000 > Date.now())) return null;
-  if (typeof c.sub !== "string" || !Array.isArray(c.visible)) return null;
+  if (typeof c.sub !== "string" || c.scope) return null; // member tokens only
   return c;
 }
 
-// pgSettings of a request: a valid token reads as its member; anything else
-// runs with no scope, which the policies answer with no rows at all.
+// pgSettings of a request: a valid member token reads as its member;
+// anything else runs with no scope, which the policies answer with no rows.
 function pgSettings(requestContext) {
   const c = claimsOf(requestContext?.node?.req?.headers?.authorization);
   if (!c) return { role: "omadata_peer" };
-  const ids = c.visible.filter((v) => /^[\w.:-]{1,64}$/.test(v));
-  return { role: "omadata_peer", "omadata.scope": "member", "omadata.visible": `{${ids.join(",")}}` };
+  return { role: "omadata_peer", "omadata.scope": "member", "omadata.viewer": c.sub };
 }
 
 // Expose the five tables only (no other table, no function); the lines'

@@ -3,7 +3,7 @@
 -- omadata_peer: a role that owns nothing and cannot bypass row-level
 -- security, so the policies of migration 00050 decide what each request sees,
 -- keyed on the same settings Omadata's transactions make (omadata.scope and
--- omadata.visible). It may read only the tables the peer exposes.
+-- omadata.viewer). It may read only the tables the peer exposes.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'omadata_peer') THEN
