@@ -266,7 +266,9 @@ func TestHouseholdStatementBudget(t *testing.T) {
 	env.MustQuery(t, env.MemberToken(adultID), `{ me { id } }`, nil) // records the day's login first
 	for _, first := range []int{1, 20, 100} {
 		var page struct {
-			HouseholdReceipts struct{ Edges []struct{ Node struct{ ID string } } }
+			HouseholdReceipts struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		n, sqls := env.Tracer.Count(func() {
 			env.MustQuery(t, env.MemberToken(adultID), q, map[string]any{"first": first}).Decode(t, &page)
