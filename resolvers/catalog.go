@@ -43,12 +43,3 @@ func (r *mutationResolver) UpsertProducts(ctx context.Context, input []model.Pro
 	}
 	return r.Store.UpsertProducts(ctx, input)
 }
-
-// Category returns a product's category: joined already when the product
-// came with a receipt line, else batched by the loader.
-func (r *productResolver) Category(ctx context.Context, p *model.Product) (*model.Category, error) {
-	if p.Category != nil {
-		return p.Category, nil
-	}
-	return r.loaders(ctx).Categories.Load(ctx, p.CategoryID)
-}

@@ -2,9 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/omadata/omadata/auth"
 	"github.com/omadata/omadata/graph/model"
@@ -106,18 +103,6 @@ func (r *receiptResolver) Lines(ctx context.Context, rc *model.Receipt) ([]model
 		return nil, model.Errorf(model.ConsentRequired, "the PRODUCT_LEVEL_DATA consent of the receipt's owner is not granted")
 	}
 	return lines, nil
-}
-
-// Product returns the line's product (joined when the line was read).
-func (r *receiptLineResolver) Product(ctx context.Context, l *model.ReceiptLine) (*model.Product, error) {
-	if l.Product != nil || l.Gtin == nil {
-		return l.Product, nil
-	}
-	p, err := r.loaders(ctx).Products.Load(ctx, *l.Gtin)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil // a GTIN unknown to the catalog
-	}
-	return p, err
 }
 
 // visibleOwners returns whose purchase data the member may read: their own

@@ -42,12 +42,6 @@ func (r *Resolver) Household() graph.HouseholdResolver { return &householdResolv
 // Receipt returns the Receipt field resolver.
 func (r *Resolver) Receipt() graph.ReceiptResolver { return &receiptResolver{r} }
 
-// ReceiptLine returns the ReceiptLine field resolver.
-func (r *Resolver) ReceiptLine() graph.ReceiptLineResolver { return &receiptLineResolver{r} }
-
-// Product returns the Product field resolver.
-func (r *Resolver) Product() graph.ProductResolver { return &productResolver{r} }
-
 // Insights returns the Insights field resolver.
 func (r *Resolver) Insights() graph.InsightsResolver { return &insightsResolver{r} }
 
@@ -78,8 +72,6 @@ type (
 	memberResolver           struct{ *Resolver }
 	householdResolver        struct{ *Resolver }
 	receiptResolver          struct{ *Resolver }
-	receiptLineResolver      struct{ *Resolver }
-	productResolver          struct{ *Resolver }
 	insightsResolver         struct{ *Resolver }
 	categoryInsightResolver  struct{ *Resolver }
 	categorySourceResolver   struct{ *Resolver }

@@ -151,12 +151,19 @@ type productRow struct {
 	Fat, SaturatedFat, Carbohydrate, Sugars, Fibre, Protein, Salt *float64
 	Co2eKgPerKg                                                   *float64
 	WarrantyMonths                                                *int
+	// The product's category (products.category_id references it).
+	NameFi, NameSv, NameEn, Grp string
+	FruitOrVegetable            bool
 }
 
+// product returns the row as a Product carrying its category: the API
+// reads product.category as a plain field, so no per-line resolver runs.
 func (r productRow) product() *model.Product {
 	p := &model.Product{Gtin: r.Gtin, Name: r.Name, Brand: r.Brand, CategoryID: r.CategoryID,
 		Origin: r.Origin, OriginCountry: r.OriginCountry, Unit: r.Unit, NetWeightKg: r.NetWeightKg,
-		Co2eKgPerKg: r.Co2eKgPerKg, WarrantyMonths: r.WarrantyMonths}
+		Co2eKgPerKg: r.Co2eKgPerKg, WarrantyMonths: r.WarrantyMonths,
+		Category: &model.Category{ID: r.CategoryID, NameFi: r.NameFi, NameSv: r.NameSv, NameEn: r.NameEn,
+			Group: r.Grp, FruitOrVegetable: r.FruitOrVegetable}}
 	if r.EnergyKj != nil && r.Protein != nil {
 		p.NutritionPer100g = &model.Nutrition{EnergyKj: *r.EnergyKj, Fat: deref(r.Fat),
 			SaturatedFat: deref(r.SaturatedFat), Carbohydrate: deref(r.Carbohydrate), Sugars: deref(r.Sugars),
@@ -178,10 +185,10 @@ func (db *DB) ProductsByGTIN(ctx context.Context, gtins []string) (map[string]*m
 	out := make(map[string]*model.Product, len(gtins))
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `
-			SELECT gtin, name, brand, category_id, origin, origin_country, unit, net_weight_kg,
-				energy_kj, fat, saturated_fat, carbohydrate, sugars, fibre, protein, salt,
-				co2e_kg_per_kg, warranty_months
-			FROM products WHERE gtin = ANY($1)`, gtins)
+			SELECT p.gtin, p.name, p.brand, p.category_id, p.origin, p.origin_country, p.unit, p.net_weight_kg,
+				p.energy_kj, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.protein, p.salt,
+				p.co2e_kg_per_kg, p.warranty_months, c.name_fi, c.name_sv, c.name_en, c.grp, c.fruit_or_vegetable
+			FROM products p JOIN categories c USING (category_id) WHERE p.gtin = ANY($1)`, gtins)
 		list, err := pgx.CollectRows(rows, pgx.RowToStructByName[productRow])
 		for _, r := range list {
 			out[r.Gtin] = r.product()

@@ -325,9 +325,8 @@ func scanLine(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error) {
 	if pGtin != nil {
 		p.Gtin, p.Name, p.CategoryID = *pGtin, *pName, *pCategory
 		p.Origin, p.Unit = model.Origin(*pOrigin), model.Unit(*pUnit)
+		p.NameFi, p.NameSv, p.NameEn, p.Grp, p.FruitOrVegetable = *catFi, *catSv, *catEn, *catGroup, *catFV
 		l.Product = p.product()
-		l.Product.Category = &model.Category{ID: p.CategoryID, NameFi: *catFi, NameSv: *catSv,
-			NameEn: *catEn, Group: *catGroup, FruitOrVegetable: *catFV}
 	}
 	return k, l, nil
 }
