@@ -119,5 +119,9 @@ func (r *mutationResolver) IngestReceipts(ctx context.Context, input []model.Rec
 	if err := storageCheckBatch(len(input)); err != nil {
 		return nil, err
 	}
-	return r.Store.IngestReceipts(ctx, input)
+	res, err := r.Store.IngestReceipts(ctx, input)
+	if err == nil && r.OnIngest != nil {
+		r.OnIngest(res)
+	}
+	return res, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omadata/omadata/graph"
+	"github.com/omadata/omadata/graph/model"
 	"github.com/omadata/omadata/insights"
 	"github.com/omadata/omadata/storage"
 )
@@ -21,6 +22,8 @@ type Resolver struct {
 	Location *time.Location
 	// ExportURL is the path of the export endpoint, as myDataExport reports it.
 	ExportURL string
+	// OnIngest, if set, sees the result of every ingestReceipts (metrics).
+	OnIngest func(*model.IngestResult)
 	// BonusTiers is the bonus table; nil means insights.DefaultTiers.
 	BonusTiers []insights.Tier
 }

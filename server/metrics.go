@@ -130,22 +130,15 @@ func codePresenter(next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
 	}
 }
 
-// ingestCounter counts the outcome of each ingestReceipts as it resolves;
-// every other field passes through untouched.
-func (m *metrics) ingestCounter(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Mutation" || fc.Field.Name != "ingestReceipts" {
-		return res, err
-	}
-	if r, ok := res.(*model.IngestResult); ok && r != nil {
-		m.ingested.WithLabelValues("accepted").Add(float64(r.Accepted))
-		m.ingested.WithLabelValues("duplicate").Add(float64(r.Duplicates))
-		m.ingested.WithLabelValues("rejected").Add(float64(r.Rejected))
-		m.ingestLines.WithLabelValues("stored").Add(float64(r.LinesStored))
-		m.ingestLines.WithLabelValues("discarded").Add(float64(r.LinesDiscarded))
-	}
-	return res, err
+// countIngest counts the outcome of one ingestReceipts. The resolver calls
+// it (Resolver.OnIngest): a field interceptor would put every field of
+// every response through the metrics path.
+func (m *metrics) countIngest(r *model.IngestResult) {
+	m.ingested.WithLabelValues("accepted").Add(float64(r.Accepted))
+	m.ingested.WithLabelValues("duplicate").Add(float64(r.Duplicates))
+	m.ingested.WithLabelValues("rejected").Add(float64(r.Rejected))
+	m.ingestLines.WithLabelValues("stored").Add(float64(r.LinesStored))
+	m.ingestLines.WithLabelValues("discarded").Add(float64(r.LinesDiscarded))
 }
 
 // poolCollector reports the database pool's statistics at scrape time.

@@ -47,6 +47,8 @@ func New(cfg Config) http.Handler {
 	cfg.Logger = withRequestIDs(cfg.Logger)
 	cfg.Limits = cfg.Limits.withDefaults()
 	m := newMetrics(cfg.Store.Pool())
+	// Ingest outcomes are counted where the mutation resolves.
+	cfg.Resolver.OnIngest = m.countIngest
 	limiter := newRateLimiter(cfg.Limits)
 	mux := http.NewServeMux()
 	gql := resolvers.LoadersMiddleware(cfg.Store, newGraphQL(cfg, m))
@@ -83,7 +85,6 @@ func newGraphQL(cfg Config, m *metrics) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(&queryLimits{limits: cfg.Limits})
-	srv.AroundFields(m.ingestCounter)
 	srv.SetErrorPresenter(codePresenter(limitPresenter(errorPresenter(cfg.Logger), cfg.Dev)))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	return srv
