@@ -41,7 +41,7 @@ const (
 	peerR1 = `query R1($sub: String!) { allReceipts(condition: {customerId: $sub}, orderBy: [PURCHASED_AT_DESC, RECEIPT_SEQ_DESC], first: 20) {
     nodes { ` + peerReceiptFields + ` } pageInfo { hasNextPage endCursor } } }`
 	peerR2 = `query R2($owner: String!, $seq: BigInt!) { receiptByCustomerIdAndReceiptSeq(customerId: $owner, receiptSeq: $seq) { ` + peerReceiptFields + ` } }`
-	peerH1 = `query H1 { allReceipts(orderBy: [PURCHASED_AT_DESC, RECEIPT_SEQ_DESC], first: 20) {
+	peerH1 = `query H1 { peerHouseholdReceipts(first: 20) {
     nodes { ` + peerReceiptFields + ` } pageInfo { hasNextPage endCursor } } }`
 )
 

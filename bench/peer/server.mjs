@@ -60,13 +60,13 @@ function pgSettings(requestContext) {
   return { role: "omadata_peer", "omadata.scope": "member", "omadata.viewer": c.sub };
 }
 
-// Expose the five tables only (no other table, no function); the lines'
-// GTIN is a foreign key in all but name (a line may name a product the
-// catalog does not know yet).
+// Expose the five tables only, and of the functions only the household
+// page (setup.sql); the lines' GTIN is a foreign key in all but name (a
+// line may name a product the catalog does not know yet).
 const exposed = new Set(["receipts", "receipt_lines", "products", "categories", "stores"]);
 const tags = pgSmartTags([
   { kind: "class", match: (c) => !exposed.has(c.relname), tags: { behavior: "-*" } },
-  { kind: "procedure", match: () => true, tags: { behavior: "-*" } },
+  { kind: "procedure", match: (p) => p.proname !== "peer_household_receipts", tags: { behavior: "-*" } },
   { kind: "class", match: "receipt_lines", tags: { foreignKey: "(gtin) references products (gtin)" } },
   // Reads only: the peer is compared on queries.
   { kind: "class", match: (c) => exposed.has(c.relname), tags: { behavior: "-insert -update -delete" } },
