@@ -103,12 +103,12 @@ func checkEquivalence(ctx context.Context, g *gen, oma, peer *target) []check {
 	members := g.s.members[:min(5, len(g.s.members))]
 	sharers := g.s.sharers[:min(5, len(g.s.sharers))]
 	add("R1: the same 20 receipts, totals and lines from both", eachMember(members, func(m string) error {
-		return samePage(ctx, request{oma.url, g.omaTok[m], body(queryR1, nil)}, "receipts",
-			request{peer.url, g.peerTok[m], body(peerR1, map[string]any{"sub": m})})
+		return samePage(ctx, request{url: oma.url, token: g.omaTok[m], body: body(queryR1, nil)}, "receipts",
+			request{url: peer.url, token: g.peerTok[m], body: body(peerR1, map[string]any{"sub": m})})
 	}))
 	add("H1: the same household page from both", eachMember(sharers, func(m string) error {
-		return samePage(ctx, request{oma.url, g.omaTok[m], body(queryH1, nil)}, "householdReceipts",
-			request{peer.url, g.peerTok[m], body(peerH1, nil)})
+		return samePage(ctx, request{url: oma.url, token: g.omaTok[m], body: body(queryH1, nil)}, "householdReceipts",
+			request{url: peer.url, token: g.peerTok[m], body: body(peerH1, nil)})
 	}))
 	add("R2: the same receipt from both", eachMember(members, func(m string) error {
 		r := g.s.receipt[m]
@@ -116,10 +116,10 @@ func checkEquivalence(ctx context.Context, g *gen, oma, peer *target) []check {
 		var p struct {
 			R peerReceipt `json:"receiptByCustomerIdAndReceiptSeq"`
 		}
-		if err := query(ctx, request{oma.url, g.omaTok[m], body(queryR2, map[string]any{"id": storage.ReceiptID(r.seq)})}, &o); err != nil {
+		if err := query(ctx, request{url: oma.url, token: g.omaTok[m], body: body(queryR2, map[string]any{"id": storage.ReceiptID(r.seq)})}, &o); err != nil {
 			return err
 		}
-		err := query(ctx, request{peer.url, g.peerTok[m], body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}, &p)
+		err := query(ctx, request{url: peer.url, token: g.peerTok[m], body: body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}, &p)
 		if err == nil && o.Receipt.digest() != p.R.digest() {
 			err = fmt.Errorf("%s: omadata %+v, peer %+v", m, o.Receipt.digest(), p.R.digest())
 		}
@@ -183,7 +183,7 @@ func peerHidesOthers(ctx context.Context, g *gen, peer *target) error {
 		var p struct {
 			R *peerReceipt `json:"receiptByCustomerIdAndReceiptSeq"`
 		}
-		if err := query(ctx, request{peer.url, g.peerTok[viewer], body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}, &p); err != nil {
+		if err := query(ctx, request{url: peer.url, token: g.peerTok[viewer], body: body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}, &p); err != nil {
 			return err
 		}
 		if p.R != nil {
@@ -198,7 +198,7 @@ func peerHidesOthers(ctx context.Context, g *gen, peer *target) error {
 func peerNeedsToken(ctx context.Context, peer *target) error {
 	for _, q := range []string{peerH1, `{ allReceipts(first: 5) { nodes { receiptSeq } } }`} {
 		var p map[string]struct{ Nodes []struct{} }
-		if err := query(ctx, request{peer.url, "", body(q, nil)}, &p); err != nil {
+		if err := query(ctx, request{url: peer.url, token: "", body: body(q, nil)}, &p); err != nil {
 			return err
 		}
 		for _, page := range p {

@@ -13,10 +13,12 @@ import (
 	"time"
 )
 
-// request is one HTTP request of a workload: a GraphQL POST.
+// request is one HTTP request of a workload: a GraphQL POST. name says
+// which workload of a mix it belongs to.
 type request struct {
 	url, token string
 	body       []byte
+	name       string
 }
 
 // maxInFlight bounds the requests the open-loop generator keeps open; a
@@ -38,6 +40,7 @@ type outcome struct {
 	latency time.Duration
 	ok      bool
 	body    []byte // kept for the first error only
+	name    string // the request's workload within a mix
 }
 
 // do sends r and reports whether it succeeded: HTTP 200 and no GraphQL
@@ -105,6 +108,15 @@ type runResult struct {
 	ServerCPUms float64 `json:"serverCpuMsPerRequest"`
 	DBCPUms     float64 `json:"dbCpuMsPerRequest"`
 	ErrorSample string  `json:"errorSample,omitempty"`
+	// ByWorkload breaks a mix down by its workloads.
+	ByWorkload map[string]part `json:"byWorkload,omitempty"`
+}
+
+// part is one workload's share of a mixed run.
+type part struct {
+	Requests int     `json:"requests"`
+	P50      float64 `json:"p50Ms"`
+	P99      float64 `json:"p99Ms"`
 }
 
 // errorRate is the share of requests that failed.
@@ -147,7 +159,7 @@ func openLoop(ctx context.Context, rate float64, warmup, window time.Duration,
 			defer wg.Done()
 			defer inFlight.Add(-1)
 			o := do(ctx, r)
-			o.latency = time.Since(at)
+			o.latency, o.name = time.Since(at), r.name
 			results[i] = o
 		}(i, next(i))
 	}
@@ -181,12 +193,33 @@ func summarize(out []outcome, window time.Duration) runResult {
 		}
 	}
 	res.Throughput = float64(res.Requests-res.Errors) / window.Seconds()
+	res.ByWorkload = byWorkload(out)
 	slices.Sort(lat)
 	res.P50, res.P99, res.P999 = quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 0.999)
 	if len(lat) > 0 {
 		res.Max = lat[len(lat)-1]
 	}
 	return res
+}
+
+// byWorkload returns the latencies of each named workload, or nil when the
+// run had one workload.
+func byWorkload(out []outcome) map[string]part {
+	lat := map[string][]float64{}
+	for _, o := range out {
+		if o.name != "" && o.latency >= 0 {
+			lat[o.name] = append(lat[o.name], float64(o.latency)/float64(time.Millisecond))
+		}
+	}
+	if len(lat) < 2 {
+		return nil
+	}
+	parts := map[string]part{}
+	for name, l := range lat {
+		slices.Sort(l)
+		parts[name] = part{Requests: len(l), P50: quantile(l, 0.5), P99: quantile(l, 0.99)}
+	}
+	return parts
 }
 
 // quantile returns the q-quantile of sorted values (nearest rank).

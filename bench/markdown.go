@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -166,6 +167,28 @@ func (r *report) mixMD(p printer) {
 		p("| %d | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %.0f | %d |\n", i+1, w.P50, w.P99, w.P999, x.P50, x.P99, x.P999, ing.P99, ing.Errors)
 	}
 	p("\nMedian p99: %.1f ms without, %.1f ms with ingest (%+.0f %%).\n\n", medianP99(mx.Without), medianP99(mx.With), 100*mx.P99Increase)
+	p("By workload (median over the pairs of each one's p50 / p99, ms):\n\n| workload | without | with ingest |\n|---|---|---|\n")
+	for _, sh := range mixShares {
+		w, x := medianPart(mx.Without, sh.name), medianPart(mx.With, sh.name)
+		p("| %s (%d %%) | %.1f / %.1f | %.1f / %.1f |\n", sh.name, sh.share, w.P50, w.P99, x.P50, x.P99)
+	}
+	p("\n")
+}
+
+// medianPart is the median, over runs, of one workload's p50 and p99.
+func medianPart(rs []runResult, name string) part {
+	var p50, p99 []float64
+	for _, r := range rs {
+		if pt, ok := r.ByWorkload[name]; ok {
+			p50, p99 = append(p50, pt.P50), append(p99, pt.P99)
+		}
+	}
+	if len(p50) == 0 {
+		return part{}
+	}
+	slices.Sort(p50)
+	slices.Sort(p99)
+	return part{P50: p50[len(p50)/2], P99: p99[len(p99)/2]}
 }
 
 func (r *report) growthMD(p printer) {

@@ -147,33 +147,33 @@ func (g *gen) workloads() map[string]workload {
 		"R1": func(t *target, rng *rand.Rand) request {
 			m := pick(g.s.members, rng)
 			if t.name == "peer" {
-				return request{t.url, g.peerTok[m], body(peerR1, map[string]any{"sub": m})}
+				return request{url: t.url, token: g.peerTok[m], body: body(peerR1, map[string]any{"sub": m})}
 			}
-			return request{t.url, g.omaTok[m], body(queryR1, nil)}
+			return request{url: t.url, token: g.omaTok[m], body: body(queryR1, nil)}
 		},
 		"R2": func(t *target, rng *rand.Rand) request {
 			m := pick(g.s.members, rng)
 			r := g.s.receipt[m]
 			if t.name == "peer" {
-				return request{t.url, g.peerTok[m], body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}
+				return request{url: t.url, token: g.peerTok[m], body: body(peerR2, map[string]any{"owner": r.owner, "seq": strconv.FormatInt(r.seq, 10)})}
 			}
-			return request{t.url, g.omaTok[m], body(queryR2, map[string]any{"id": storage.ReceiptID(r.seq)})}
+			return request{url: t.url, token: g.omaTok[m], body: body(queryR2, map[string]any{"id": storage.ReceiptID(r.seq)})}
 		},
 		"H1": func(t *target, rng *rand.Rand) request {
 			m := pick(g.s.sharers, rng)
 			if t.name == "peer" {
-				return request{t.url, g.peerTok[m], body(peerH1, nil)}
+				return request{url: t.url, token: g.peerTok[m], body: body(peerH1, nil)}
 			}
-			return request{t.url, g.omaTok[m], body(queryH1, nil)}
+			return request{url: t.url, token: g.omaTok[m], body: body(queryH1, nil)}
 		},
 		"I1": g.insights(1),
 		"I2": g.insights(5),
 		"M1": func(t *target, rng *rand.Rand) request {
 			m := pick(g.s.members, rng)
-			return request{t.url, g.omaTok[m], body(queryM1, map[string]any{"granted": rng.IntN(2) == 0})}
+			return request{url: t.url, token: g.omaTok[m], body: body(queryM1, map[string]any{"granted": rng.IntN(2) == 0})}
 		},
 		"G1": func(t *target, rng *rand.Rand) request {
-			return request{t.url, g.ingestTok, body(queryG1, map[string]any{"input": g.ingest.batch(rng)})}
+			return request{url: t.url, token: g.ingestTok, body: body(queryG1, map[string]any{"input": g.ingest.batch(rng)})}
 		},
 	}
 	w["MIX"] = mix(w)
@@ -187,7 +187,7 @@ func (g *gen) insights(years int) workload {
 	to := g.today.Format(time.DateOnly)
 	return func(t *target, rng *rand.Rand) request {
 		m := g.s.members[rng.IntN(len(g.s.members))]
-		return request{t.url, g.omaTok[m], body(queryI, map[string]any{"from": from, "to": to})}
+		return request{url: t.url, token: g.omaTok[m], body: body(queryI, map[string]any{"from": from, "to": to})}
 	}
 }
 
@@ -203,7 +203,9 @@ func mix(w map[string]workload) workload {
 		n := rng.IntN(100)
 		for _, s := range mixShares {
 			if n < s.share {
-				return w[s.name](t, rng)
+				r := w[s.name](t, rng)
+				r.name = s.name
+				return r
 			}
 			n -= s.share
 		}

@@ -19,8 +19,10 @@ import (
 
 // DefaultImportBatch is the receipts per transaction of ImportReceipts:
 // large enough that a transaction's fixed cost (a dozen statements, one
-// rollup trigger per table) is spread over about 50,000 lines.
-const DefaultImportBatch = 5000
+// rollup trigger per table) is spread over about 100,000 lines, and that
+// each rollup row it upserts sums many lines (10,000 receipts imported 20 %
+// faster than 5,000, and 2,000 30 % slower, on the benchmark's data).
+const DefaultImportBatch = 10000
 
 // maxImportLine bounds one line of an import file: a receipt of 1,000
 // lines with long descriptions fits many times over.

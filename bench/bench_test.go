@@ -1,0 +1,125 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The harness's own logic; its measurements run with `make bench`.
+
+func TestQuantile(t *testing.T) {
+	sorted := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for q, want := range map[float64]float64{0.5: 5, 0.99: 10, 0.1: 1, 0.999: 10} {
+		if got := quantile(sorted, q); got != want {
+			t.Errorf("quantile %v = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestSearch(t *testing.T) {
+	slo := 50 * time.Millisecond
+	s := newSearch(&target{name: "omadata"}, "R1")
+	run := func(rate, p99 float64, errors int) {
+		s.record(runResult{Rate: rate, P99: p99, Requests: 1000, Errors: errors}, slo)
+	}
+	t.Run("OKDoublesWhilePassing", func(t *testing.T) {
+		run(50, 10, 0)
+		run(100, 20, 0)
+		if s.rate != 200 || s.lo != 100 || s.done {
+			t.Fatalf("after two passes: %+v", s)
+		}
+	})
+	t.Run("OKBisectsAfterAFailure", func(t *testing.T) {
+		run(200, 80, 0)
+		if s.rate != 150 || s.hi != 200 {
+			t.Fatalf("after a failure: %+v", s)
+		}
+	})
+	t.Run("ErrErrorsFailARun", func(t *testing.T) {
+		run(150, 10, 5)
+		if s.hi != 150 || s.rate != 125 || s.best.Rate != 100 {
+			t.Fatalf("a run with errors passed: %+v", s)
+		}
+	})
+	t.Run("OKStopsWhenClose", func(t *testing.T) {
+		run(125, 30, 0)
+		run(137.5, 30, 0)
+		if s.done {
+			t.Fatalf("done at 137.5 of 150: %+v", s)
+		}
+		run(143.75, 30, 0)
+		if !s.done || s.best.Rate != 143.75 {
+			t.Fatalf("not done within 8 %%: %+v", s)
+		}
+	})
+}
+
+func TestReplaceSection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "performance.md")
+	t.Run("OKAppendsMarkers", func(t *testing.T) {
+		os.WriteFile(path, []byte("# Performance\n\n## Insights\n\nkept\n"), 0o644)
+		if err := replaceSection(path, "run one"); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		if s := string(b); !strings.HasPrefix(s, "# Performance\n\n## Insights\n\nkept\n") || !strings.Contains(s, beginMarker+"\n\nrun one\n"+endMarker) {
+			t.Fatalf("got %q", s)
+		}
+	})
+	t.Run("OKReplacesBetweenMarkersOnly", func(t *testing.T) {
+		if err := replaceSection(path, "run two"); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		if s := string(b); strings.Contains(s, "run one") || !strings.Contains(s, "run two") || !strings.Contains(s, "kept") {
+			t.Fatalf("got %q", s)
+		}
+	})
+}
+
+func TestParseGrowth(t *testing.T) {
+	specs, err := parseGrowth("1000x1, 10000x0.5", 3)
+	if err != nil || len(specs) != 2 || specs[1] != (spec{Members: 10000, Years: 0.5, Seed: 3}) {
+		t.Fatalf("got %v %v", specs, err)
+	}
+	for _, bad := range []string{"1000", "x5", "1000x11", "0x1", "ax1"} {
+		if _, err := parseGrowth(bad, 1); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if got := (spec{Members: 10000, Years: 0.5, Seed: 3}).dbName(); got != "bench_m10000_y0p5_s3" {
+		t.Errorf("dbName = %q", got)
+	}
+}
+
+func TestOnlyConsentErrors(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"data":{},"errors":[{"extensions":{"code":"CONSENT_REQUIRED"}}]}`:                                             true,
+		`{"data":{},"errors":[{"extensions":{"code":"CONSENT_REQUIRED"}},{"extensions":{"code":"INTERNAL"}}]}`:          false,
+		`{"data":null,"errors":[{"message":"An error occurred (logged with hash: 'x')","extensions":{"errorId":"x"}}]}`: false,
+		`{"data":{}}`: false,
+	} {
+		if got := onlyConsentErrors([]byte(body)); got != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
+
+func TestSameSetting(t *testing.T) {
+	for _, c := range []struct {
+		cur, unit, want string
+		same            bool
+	}{
+		{"262144", "8kB", "2GB", true},
+		{"16384", "8kB", "2GB", false},
+		{"900", "s", "15min", true},
+		{"8192", "MB", "8GB", true},
+	} {
+		if got := sameSetting(c.cur, c.unit, c.want); got != c.same {
+			t.Errorf("%s %s vs %s: %v", c.cur, c.unit, c.want, got)
+		}
+	}
+}
