@@ -9945,7 +9945,7 @@ func (ec *executionContext) _Receipt_lines(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.ReceiptLine) graphql.Marshaler {
-			return ec.marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ(ctx, selections, v)
+			return ec.fastReceiptLines(ctx, selections, v)
 		},
 		true,
 		false,

@@ -26,6 +26,9 @@ type config struct {
 	// RateLimitRPS and RateLimitBurst are each member's request rate;
 	// services get ten times both (server.Limits).
 	RateLimitRPS, RateLimitBurst int
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on its own
+	// listener, meant for localhost: never on the public port.
+	DebugAddr string
 }
 
 func loadConfig() (config, error) {
@@ -40,6 +43,7 @@ func loadConfig() (config, error) {
 		JWKSURL:         os.Getenv("OMADATA_JWT_JWKS_URL"),
 		Dev:             os.Getenv("OMADATA_DEV") == "1",
 		HomeCountry:     env("OMADATA_HOME_COUNTRY", "FI"),
+		DebugAddr:       os.Getenv("OMADATA_DEBUG_ADDR"),
 	}
 	var err error
 	if c.Location, err = time.LoadLocation(env("OMADATA_TIME_ZONE", "Europe/Helsinki")); err != nil {

@@ -57,6 +57,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string) err
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "dev", cfg.Dev)
+	if cfg.DebugAddr != "" {
+		go serveDebug(ctx, cfg.DebugAddr, log)
+	}
 	if cfg.Dev {
 		printDevBanner(ln.Addr().String(), devToken)
 	}

@@ -1,0 +1,364 @@
+package graph
+
+// The lines of a receipt, marshalled straight from their values (issue 9).
+//
+// gqlgen's generated code resolves every field of every object through a
+// field context, the middleware chain, a panic handler and a boxed result
+// (six to eight allocations a field), and marshals each element of a list
+// of objects in a goroutine of its own. That is what a field with a
+// resolver needs. The fields of a receipt's lines need none of it: every one
+// is a value the storage query has read (ReceiptLine.product and
+// Product.category are plain fields, filled by joins). A page of 20
+// receipts has some 700 lines and, with their products and categories,
+// some 7,000 fields; the machinery cost about two thirds of the CPU of such
+// a request (docs/performance.md).
+//
+// So when the selection of Receipt.lines is one this file knows completely
+// (the fields of ReceiptLine, Product other than nutritionPer100g and
+// Category, with aliases, __typename, @skip and @include, which gqlgen's
+// CollectFields applies, and Category.name's lang argument), the list is
+// written here. Anything else (a @defer, a field this file does not know,
+// a product without its category) takes gqlgen's generated function: graph/internal/overrides
+// points the generated call at fastReceiptLines when the code is generated. Field interceptors of handler extensions do not see these
+// fields; the server installs none. fastpath_test.go (package resolvers)
+// checks that both paths write the same bytes.
+
+import (
+	"context"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/omadata/omadata/graph/model"
+)
+
+// FastPaths turns the hand-written marshalling of receipt lines on; tests
+// turn it off to compare with gqlgen's generated code.
+var FastPaths = true
+
+// fastReceiptLines replaces the generated marshaller of Receipt.lines at its
+// call site.
+func (ec *executionContext) fastReceiptLines(ctx context.Context, sel ast.SelectionSet, v []model.ReceiptLine) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	if FastPaths {
+		if p, ok := ec.planObject(ctx, sel, lineType); ok && p.fits(v) {
+			return lineList{plan: p, lines: v}
+		}
+	}
+	return ec.marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ(ctx, sel, v)
+}
+
+// field is one selected field: its JSON key, what it is, and the plan of
+// its selection when it is an object.
+type field struct {
+	key  []byte // `"alias":`
+	kind fieldKind
+	sub  *objectPlan
+	// typename is the object's name for __typename, lang the argument of
+	// Category.name.
+	typename string
+	lang     *string
+}
+
+type objectPlan struct{ fields []field }
+
+type fieldKind uint8
+
+const (
+	kTypename fieldKind = iota
+	kLineNo
+	kDescription
+	kQuantity
+	kLineUnit
+	kUnitPrice
+	kAmount
+	kDiscount
+	kWarrantyUntil
+	kProduct
+	kGtin
+	kName
+	kBrand
+	kOrigin
+	kOriginCountry
+	kProductUnit
+	kNetWeight
+	kCo2e
+	kWarrantyMonths
+	kCategory
+	kCategoryID
+	kCategoryName
+	kGroup
+	kFruitOrVegetable
+)
+
+// objectType is what the fast path knows of an object type: its
+// implementors (for CollectFields) and the kinds of its fields; an object
+// field names the type of its selection.
+type objectType struct {
+	implementors []string
+	fields       map[string]fieldKind
+	objects      map[string]*objectType
+}
+
+var (
+	categoryType = &objectType{implementors: categoryImplementors, fields: map[string]fieldKind{
+		"id": kCategoryID, "name": kCategoryName, "group": kGroup, "fruitOrVegetable": kFruitOrVegetable}}
+	productType = &objectType{implementors: productImplementors, fields: map[string]fieldKind{
+		"gtin": kGtin, "name": kName, "brand": kBrand, "origin": kOrigin, "originCountry": kOriginCountry,
+		"unit": kProductUnit, "netWeightKg": kNetWeight, "co2eKgPerKg": kCo2e, "warrantyMonths": kWarrantyMonths,
+		"category": kCategory}, objects: map[string]*objectType{"category": categoryType}}
+	lineType = &objectType{implementors: receiptLineImplementors, fields: map[string]fieldKind{
+		"lineNo": kLineNo, "description": kDescription, "quantity": kQuantity, "unit": kLineUnit,
+		"unitPriceCents": kUnitPrice, "amountCents": kAmount, "discountCents": kDiscount,
+		"warrantyUntil": kWarrantyUntil, "product": kProduct}, objects: map[string]*objectType{"product": productType}}
+)
+
+// planObject compiles a selection set, or returns false when any of it is
+// not on the fast path.
+func (ec *executionContext) planObject(ctx context.Context, sel ast.SelectionSet, t *objectType) (*objectPlan, bool) {
+	fields := graphql.CollectFields(ec.OperationContext, sel, t.implementors)
+	p := &objectPlan{fields: make([]field, 0, len(fields))}
+	for _, f := range fields {
+		if len(f.Deferrables) > 0 {
+			return nil, false
+		}
+		out := field{key: []byte(strconv.Quote(f.Alias) + ":")}
+		if f.Name == "__typename" {
+			out.kind, out.typename = kTypename, t.implementors[0]
+			p.fields = append(p.fields, out)
+			continue
+		}
+		kind, ok := t.fields[f.Name]
+		if !ok {
+			return nil, false
+		}
+		out.kind = kind
+		if sub := t.objects[f.Name]; sub != nil {
+			if out.sub, ok = ec.planObject(ctx, f.Selections, sub); !ok {
+				return nil, false
+			}
+		}
+		if kind == kCategoryName {
+			args, err := ec.field_Category_name_args(ctx, f.ArgumentMap(ec.Variables))
+			if err != nil {
+				return nil, false
+			}
+			out.lang, _ = args["lang"].(*string)
+		}
+		p.fields = append(p.fields, out)
+	}
+	return p, true
+}
+
+// fits reports whether the lines have what the plan needs: a category for
+// every product when it is selected (the generated code reports a missing
+// one as an error), and finite numbers.
+func (p *objectPlan) fits(lines []model.ReceiptLine) bool {
+	for i := range lines {
+		l := &lines[i]
+		if !finite(&l.Quantity) {
+			return false
+		}
+		if l.Product == nil {
+			continue
+		}
+		if !finite(l.Product.NetWeightKg) || !finite(l.Product.Co2eKgPerKg) {
+			return false
+		}
+		for _, f := range p.fields {
+			if f.kind == kProduct && f.sub.needsCategory() && l.Product.Category == nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (p *objectPlan) needsCategory() bool {
+	for _, f := range p.fields {
+		if f.kind == kCategory {
+			return true
+		}
+	}
+	return false
+}
+
+func finite(f *float64) bool { return f == nil || !(math.IsNaN(*f) || math.IsInf(*f, 0)) }
+
+// lineList writes a list of lines as JSON in one buffer.
+type lineList struct {
+	plan  *objectPlan
+	lines []model.ReceiptLine
+}
+
+// MarshalGQL writes the list.
+func (l lineList) MarshalGQL(w io.Writer) {
+	buf := make([]byte, 0, 256*len(l.lines))
+	buf = append(buf, '[')
+	for i := range l.lines {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = l.plan.appendLine(buf, &l.lines[i])
+	}
+	buf = append(buf, ']')
+	_, _ = w.Write(buf)
+}
+
+func (p *objectPlan) appendLine(b []byte, l *model.ReceiptLine) []byte {
+	b = append(b, '{')
+	for i, f := range p.fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.key...)
+		switch f.kind {
+		case kTypename:
+			b = appendString(b, f.typename)
+		case kLineNo:
+			b = strconv.AppendInt(b, int64(l.LineNo), 10)
+		case kDescription:
+			b = appendString(b, l.Description)
+		case kQuantity:
+			b = appendFloat(b, l.Quantity)
+		case kLineUnit:
+			b = appendString(b, string(l.Unit))
+		case kUnitPrice:
+			b = strconv.AppendInt(b, int64(l.UnitPriceCents), 10)
+		case kAmount:
+			b = strconv.AppendInt(b, int64(l.AmountCents), 10)
+		case kDiscount:
+			b = strconv.AppendInt(b, int64(l.DiscountCents), 10)
+		case kWarrantyUntil:
+			if l.WarrantyUntil == nil {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendQuote(b, l.WarrantyUntil.String())
+			}
+		case kProduct:
+			b = f.sub.appendProduct(b, l.Product)
+		}
+	}
+	return append(b, '}')
+}
+
+func (p *objectPlan) appendProduct(b []byte, pr *model.Product) []byte {
+	if pr == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, f := range p.fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.key...)
+		switch f.kind {
+		case kTypename:
+			b = appendString(b, f.typename)
+		case kGtin:
+			b = appendString(b, pr.Gtin)
+		case kName:
+			b = appendString(b, pr.Name)
+		case kBrand:
+			b = appendOptString(b, pr.Brand)
+		case kOrigin:
+			b = appendString(b, string(pr.Origin))
+		case kOriginCountry:
+			b = appendOptString(b, pr.OriginCountry)
+		case kProductUnit:
+			b = appendString(b, string(pr.Unit))
+		case kNetWeight:
+			b = appendOptFloat(b, pr.NetWeightKg)
+		case kCo2e:
+			b = appendOptFloat(b, pr.Co2eKgPerKg)
+		case kWarrantyMonths:
+			if pr.WarrantyMonths == nil {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendInt(b, int64(*pr.WarrantyMonths), 10)
+			}
+		case kCategory:
+			b = f.sub.appendCategory(b, pr.Category)
+		}
+	}
+	return append(b, '}')
+}
+
+func (p *objectPlan) appendCategory(b []byte, c *model.Category) []byte {
+	b = append(b, '{')
+	for i, f := range p.fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.key...)
+		switch f.kind {
+		case kTypename:
+			b = appendString(b, f.typename)
+		case kCategoryID:
+			b = appendString(b, c.ID)
+		case kCategoryName:
+			b = appendString(b, c.Name(f.lang))
+		case kGroup:
+			b = appendString(b, c.Group)
+		case kFruitOrVegetable:
+			b = strconv.AppendBool(b, c.FruitOrVegetable)
+		}
+	}
+	return append(b, '}')
+}
+
+func appendOptString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+// appendFloat writes f as gqlgen's Float does (fmt's %g: the shortest
+// representation).
+func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }
+
+func appendOptFloat(b []byte, f *float64) []byte {
+	if f == nil {
+		return append(b, "null"...)
+	}
+	return appendFloat(b, *f)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as gqlgen's String does: only the quote, the
+// backslash and control characters are escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\t':
+			b = append(b, `\t`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '"':
+			b = append(b, `\"`...)
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
