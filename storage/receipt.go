@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/omadata/omadata/graph/model"
 )
@@ -305,20 +306,30 @@ var linesLoggedSQL = linesWith(false) + `,
 // lineScanner scans the rows of linesSQL. The lines of a page repeat a
 // few hundred products: each product is scanned and built once per query
 // and shared by its lines; the rows of a product already seen skip its
-// columns (pgx skips a nil destination). Scanning every row's product
-// was a third of the CPU of a page of receipts.
+// columns (pgx skips a nil destination). Nullable columns scan into pgx's
+// value types, which need neither reflection nor an allocation (a pointer
+// destination needs both). Scanning every row's product into pointers was a
+// third of the CPU of a page of receipts.
 type lineScanner struct {
-	k        ReceiptKey
-	l        model.ReceiptLine
-	unit     string
-	warranty *time.Time
-	p        productRow
-	// the product's and its category's columns that are NOT NULL in their
-	// tables, nullable in the outer join
-	pGtin, pName, pCategory, pOrigin, pUnit, catFi, catSv, catEn, catGroup *string
-	catFV                                                                  *bool
-	withProduct, lineOnly                                                  []any
-	products                                                               map[string]*model.Product
+	k                     ReceiptKey
+	l                     model.ReceiptLine
+	unit                  string
+	gtin                  pgtype.Text
+	warranty              pgtype.Date
+	p                     productColumns
+	withProduct, lineOnly []any
+	products              map[string]*model.Product
+}
+
+// productColumns are a line's product and category from the outer join:
+// all nullable.
+type productColumns struct {
+	gtin, name, brand, category, origin, originCountry, unit   pgtype.Text
+	netWeight, energy, fat, saturatedFat, carbohydrate, sugars pgtype.Float8
+	fibre, protein, salt, co2e                                 pgtype.Float8
+	warrantyMonths                                             pgtype.Int4
+	catFi, catSv, catEn, catGroup                              pgtype.Text
+	catFV                                                      pgtype.Bool
 }
 
 // productGtinColumn is the index of p.gtin in linesSelect.
@@ -326,11 +337,12 @@ const productGtinColumn = 11
 
 func newLineScanner() *lineScanner {
 	s := &lineScanner{products: map[string]*model.Product{}}
-	line := []any{&s.k.Owner, &s.k.Seq, &s.l.LineNo, &s.l.Gtin, &s.l.Description, &s.l.Quantity, &s.unit,
+	p := &s.p
+	line := []any{&s.k.Owner, &s.k.Seq, &s.l.LineNo, &s.gtin, &s.l.Description, &s.l.Quantity, &s.unit,
 		&s.l.UnitPriceCents, &s.l.AmountCents, &s.l.DiscountCents, &s.warranty}
-	product := []any{&s.pGtin, &s.pName, &s.p.Brand, &s.pCategory, &s.pOrigin, &s.p.OriginCountry, &s.pUnit, &s.p.NetWeightKg,
-		&s.p.EnergyKj, &s.p.Fat, &s.p.SaturatedFat, &s.p.Carbohydrate, &s.p.Sugars, &s.p.Fibre, &s.p.Protein, &s.p.Salt,
-		&s.p.Co2eKgPerKg, &s.p.WarrantyMonths, &s.catFi, &s.catSv, &s.catEn, &s.catGroup, &s.catFV}
+	product := []any{&p.gtin, &p.name, &p.brand, &p.category, &p.origin, &p.originCountry, &p.unit, &p.netWeight,
+		&p.energy, &p.fat, &p.saturatedFat, &p.carbohydrate, &p.sugars, &p.fibre, &p.protein, &p.salt,
+		&p.co2e, &p.warrantyMonths, &p.catFi, &p.catSv, &p.catEn, &p.catGroup, &p.catFV}
 	s.withProduct = append(slices.Clip(line), product...)
 	s.lineOnly = append(slices.Clip(line), make([]any, len(product))...)
 	return s
@@ -347,21 +359,43 @@ func (s *lineScanner) scan(rows pgx.Rows) (ReceiptKey, model.ReceiptLine, error)
 		return s.k, model.ReceiptLine{}, err
 	}
 	l := s.l
-	l.OwnerID, l.ReceiptSeq, l.Unit = s.k.Owner, s.k.Seq, model.Unit(s.unit)
-	if s.warranty != nil {
-		d := model.DateOf(*s.warranty, time.UTC)
+	l.OwnerID, l.ReceiptSeq, l.Unit, l.Gtin = s.k.Owner, s.k.Seq, model.Unit(s.unit), textPtr(s.gtin)
+	if s.warranty.Valid {
+		d := model.DateOf(s.warranty.Time, time.UTC)
 		l.WarrantyUntil = &d
 	}
 	switch {
 	case seen:
 		l.Product = known
-	case s.pGtin != nil:
-		p := s.p
-		p.Gtin, p.Name, p.CategoryID = *s.pGtin, *s.pName, *s.pCategory
-		p.Origin, p.Unit = model.Origin(*s.pOrigin), model.Unit(*s.pUnit)
-		p.NameFi, p.NameSv, p.NameEn, p.Grp, p.FruitOrVegetable = *s.catFi, *s.catSv, *s.catEn, *s.catGroup, *s.catFV
-		l.Product = p.product()
-		s.products[p.Gtin] = l.Product
+	case s.p.gtin.Valid:
+		l.Product = s.p.row().product()
+		s.products[l.Product.Gtin] = l.Product
 	}
 	return s.k, l, nil
+}
+
+// row returns the columns of a line that has a product.
+func (c *productColumns) row() productRow {
+	return productRow{Gtin: c.gtin.String, Name: c.name.String, Brand: textPtr(c.brand), CategoryID: c.category.String,
+		Origin: model.Origin(c.origin.String), OriginCountry: textPtr(c.originCountry), Unit: model.Unit(c.unit.String),
+		NetWeightKg: floatPtr(c.netWeight), EnergyKj: floatPtr(c.energy), Fat: floatPtr(c.fat),
+		SaturatedFat: floatPtr(c.saturatedFat), Carbohydrate: floatPtr(c.carbohydrate), Sugars: floatPtr(c.sugars),
+		Fibre: floatPtr(c.fibre), Protein: floatPtr(c.protein), Salt: floatPtr(c.salt), Co2eKgPerKg: floatPtr(c.co2e),
+		WarrantyMonths: intPtr(c.warrantyMonths), NameFi: c.catFi.String, NameSv: c.catSv.String,
+		NameEn: c.catEn.String, Grp: c.catGroup.String, FruitOrVegetable: c.catFV.Bool}
+}
+
+func textPtr(t pgtype.Text) *string {
+	if !t.Valid {
+		return nil
+	}
+	return &t.String
+}
+
+func intPtr(i pgtype.Int4) *int {
+	if !i.Valid {
+		return nil
+	}
+	v := int(i.Int32)
+	return &v
 }
