@@ -6,12 +6,14 @@
 //	omadata token --sub ID        print a dev token (dev mode)
 //	omadata retention run         one pass of the retention policy
 //	omadata rollups rebuild       recompute the insight rollups
+//	omadata import FILE           bulk-load receipts (NDJSON, COPY)
 //
 // Configuration is the environment of DESIGN.md §3 (see README.md).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,29 +34,36 @@ func main() {
 	}
 	log := newLogger(cfg)
 	slog.SetDefault(log)
-	args := os.Args[2:]
-	switch os.Args[1] {
-	case "serve":
-		err = serve(ctx, cfg, log, args)
-	case "migrate":
-		err = migrate(ctx, cfg, log)
-	case "seed":
-		err = seedCmd(ctx, cfg, log, args)
-	case "token":
-		err = token(cfg, args)
-	case "retention":
-		err = retentionCmd(ctx, cfg, log, args)
-	case "rollups":
-		err = rollupsCmd(ctx, cfg, log, args)
-	case "help", "-h", "--help":
-		usage()
-	default:
-		usage()
-		os.Exit(2)
-	}
-	if err != nil {
+	if err := dispatch(ctx, cfg, log, os.Args[1], os.Args[2:]); err != nil {
 		fatal(err)
 	}
+}
+
+// errUsage asks main to print the usage and exit 2.
+var errUsage = errors.New("usage")
+
+// dispatch runs one command.
+func dispatch(ctx context.Context, cfg config, log *slog.Logger, cmd string, args []string) error {
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, args)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "seed":
+		return seedCmd(ctx, cfg, log, args)
+	case "token":
+		return token(cfg, args)
+	case "retention":
+		return retentionCmd(ctx, cfg, log, args)
+	case "rollups":
+		return rollupsCmd(ctx, cfg, log, args)
+	case "import":
+		return importCmd(ctx, cfg, log, args)
+	case "help", "-h", "--help":
+		usage()
+		return nil
+	}
+	return errUsage
 }
 
 func usage() {
@@ -69,10 +78,16 @@ commands:
             delete receipts past their retention window and erase inactive members (one pass)
   rollups rebuild [--batch N]
             recompute the insight rollups (after product nutrition or CO2e corrections)
+  import    [--batch N] [--workers N] FILE
+            bulk-load receipts (NDJSON of ReceiptInput, "-" for stdin) with COPY; idempotent
 `)
 }
 
 func fatal(err error) {
+	if errors.Is(err, errUsage) {
+		usage()
+		os.Exit(2)
+	}
 	fmt.Fprintln(os.Stderr, "omadata:", err)
 	os.Exit(1)
 }
