@@ -50,14 +50,21 @@ type YearPlan struct {
 
 // Split plans the range [from, to] on day today; to must not be before
 // from.
-func Split(from, to, today model.Date) Plan {
+func Split(from, to, today model.Date) Plan { return SplitSince(from, to, model.Date{}, today) }
+
+// SplitSince is Split knowing that no line is dated before since (the
+// first purchase of the members asked about; the zero Date when unknown):
+// days before it, like days to come, cost nothing to read, so a range that
+// starts before the history does reads no lines at its start. The choice
+// is only about cost: either way the sums are exact.
+func SplitSince(from, to, since, today model.Date) Plan {
 	var p Plan
 	first, end := MonthOf(from), AddMonths(MonthOf(to), 1)
 	startEdge, endEdge := from.Day != 1, to != LastDay(to)
 	// pick reads the days in from the lines, or takes their month whole and
 	// subtracts the days out; it reports whether the month is taken whole.
 	pick := func(in DayRange, out []DayRange) bool {
-		if cost(out, today) < cost([]DayRange{in}, today) {
+		if cost(out, since, today) < cost([]DayRange{in}, since, today) {
 			p.Sub = append(p.Sub, out...)
 			return true
 		}
@@ -87,13 +94,19 @@ func Split(from, to, today model.Date) Plan {
 		end = first
 	}
 	p.FirstMonth, p.EndMonth = first, end
-	p.Categories = SplitYears(first, end, MonthOf(today))
+	p.Categories = SplitYearsSince(first, end, MonthOf(since), MonthOf(today))
 	return p
 }
 
 // SplitYears plans the whole months [first, end) for the category rollups
 // on the month thisMonth.
 func SplitYears(first, end, thisMonth model.Date) YearPlan {
+	return SplitYearsSince(first, end, model.Date{}, thisMonth)
+}
+
+// SplitYearsSince is SplitYears knowing that no row is for a month before
+// sinceMonth (the zero Date when unknown).
+func SplitYearsSince(first, end, sinceMonth, thisMonth model.Date) YearPlan {
 	var p YearPlan
 	jan := func(year int) model.Date { return model.Date{Year: year, Month: time.January, Day: 1} }
 	if !first.Before(end) {
@@ -101,12 +114,14 @@ func SplitYears(first, end, thisMonth model.Date) YearPlan {
 		return p
 	}
 	// months counts the rows per category a month range reads: months
-	// after thisMonth have none.
+	// before sinceMonth or after thisMonth have none.
 	months := func(ranges ...MonthRange) int {
 		n := 0
 		for _, r := range ranges {
 			for m := r.From; m.Before(r.End) && !thisMonth.Before(m); m = AddMonths(m, 1) {
-				n++
+				if !m.Before(sinceMonth) {
+					n++
+				}
 			}
 		}
 		return n
@@ -155,13 +170,16 @@ func splitOneYear(first, end model.Date, whole func(MonthRange, []MonthRange) bo
 	return *p
 }
 
-// cost is how many days of ranges are not after today: the days whose
-// lines would have to be read.
-func cost(ranges []DayRange, today model.Date) int {
+// cost is how many days of ranges are neither before since nor after
+// today: the days whose lines would have to be read.
+func cost(ranges []DayRange, since, today model.Date) int {
 	n := 0
 	for _, r := range ranges {
 		if today.Before(r.To) {
 			r.To = today
+		}
+		if r.From.Before(since) {
+			r.From = since
 		}
 		n += Days(r.From, r.To)
 	}

@@ -145,3 +145,25 @@ func TestDaysAndMonths(t *testing.T) {
 		t.Fatalf("Months = %v", got)
 	}
 }
+
+// TestSplitSince checks that days and months before the first purchase,
+// like those to come, cost nothing: the last ten years of a history that
+// began two days into them take the first month whole less its empty first
+// days, and the first year whole less its empty first months.
+func TestSplitSince(t *testing.T) {
+	p := insights.SplitSince(d("2016-06-16"), d("2026-06-15"), d("2016-06-18"), d("2026-06-15"))
+	wantSub := []insights.DayRange{{From: d("2016-06-01"), To: d("2016-06-15")}, {From: d("2026-06-16"), To: d("2026-06-30")}}
+	if p.FirstMonth != d("2016-06-01") || p.EndMonth != d("2026-07-01") || len(p.Add) != 0 || !reflect.DeepEqual(p.Sub, wantSub) {
+		t.Fatalf("plan %+v", p)
+	}
+	want := insights.YearPlan{FirstYear: d("2016-01-01"), EndYear: d("2027-01-01"),
+		Sub: []insights.MonthRange{{From: d("2016-01-01"), End: d("2016-06-01")}, {From: d("2026-07-01"), End: d("2027-01-01")}}}
+	if !reflect.DeepEqual(p.Categories, want) {
+		t.Fatalf("categories %+v, want %+v", p.Categories, want)
+	}
+	// Without the first purchase the same range reads the second half of
+	// June 2016 from the lines and the rest of 2016 by months.
+	if q := insights.Split(d("2016-06-16"), d("2026-06-15"), d("2026-06-15")); len(q.Add) != 1 || q.Categories.FirstYear != d("2017-01-01") {
+		t.Fatalf("plan without since %+v", q)
+	}
+}

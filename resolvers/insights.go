@@ -31,9 +31,13 @@ func (r *queryResolver) Insights(ctx context.Context, from model.Date, to model.
 	if scope != nil {
 		sc = *scope
 	}
-	res, err := r.Store.Insights(ctx, storage.InsightsQuery{Viewer: who.Subject, Household: sc == model.InsightScopeHousehold,
+	q := storage.InsightsQuery{Viewer: who.Subject, Household: sc == model.InsightScopeHousehold,
 		From: from, To: to, Months: selectsAny(ctx, monthFields...), Categories: selectsAny(ctx, categoryFields...),
-		Nutrients: selects(ctx, "nutrition", "topSources")})
+		Nutrients: selects(ctx, "nutrition", "topSources")}
+	if q.Household {
+		q.Log = insightsAccess(who.Subject, from, to)
+	}
+	res, err := r.Store.Insights(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +45,6 @@ func (r *queryResolver) Insights(ctx context.Context, from model.Date, to model.
 		MembersCovered: len(res.Covered), SpendCents: res.SpendCents, ReceiptCount: res.ReceiptCount,
 		CountedIDs: res.Counted, CoveredIDs: res.Covered, ViewerID: who.Subject, Sums: res.Sums}
 	r.primeCategories(ctx, res.Sums)
-	if err := r.logInsightsAccess(ctx, who.Subject, obj); err != nil {
-		return nil, err
-	}
 	return obj, nil
 }
 
@@ -91,22 +92,13 @@ func (r *Resolver) primeCategories(ctx context.Context, s *model.InsightSums) {
 	}
 }
 
-// logInsightsAccess records a household insights read in the access log of
-// every other member whose product-level data it covered (rule 7), in one
-// insert. Totals alone (no product-level field asked) are not logged.
-func (r *Resolver) logInsightsAccess(ctx context.Context, viewer string, obj *model.Insights) error {
-	if obj.Sums == nil {
-		return nil
-	}
-	var events []storage.Access
-	for _, owner := range obj.CoveredIDs {
-		if owner != viewer {
-			events = append(events, storage.Access{Owner: owner, ActorKind: model.ActorKindHouseholdMember,
-				ActorID: viewer, Resource: "insights " + obj.From.String() + ".." + obj.To.String(),
-				Purpose: "household sharing"})
-		}
-	}
-	return r.Store.RecordAccess(ctx, events)
+// insightsAccess is the access event of a household insights read (rule
+// 7): storage records it in the access log of every other member whose
+// product-level data the read covered, in the transaction of the read.
+// Totals alone (no product-level field asked) are not logged.
+func insightsAccess(viewer string, from, to model.Date) *storage.Access {
+	return &storage.Access{ActorKind: model.ActorKindHouseholdMember, ActorID: viewer,
+		Resource: "insights " + from.String() + ".." + to.String(), Purpose: "household sharing"}
 }
 
 // sums returns the product-level sums of obj, or CONSENT_REQUIRED when no

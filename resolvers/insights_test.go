@@ -531,6 +531,26 @@ func TestInsightsHousehold(t *testing.T) {
 			t.Fatalf("a totals-only read was logged: %d -> %d", before, after)
 		}
 	})
+	t.Run("LoggedInTheReadTransaction", func(t *testing.T) {
+		// The log entries commit with the read or not at all: one
+		// transaction (one scope statement) holds the sums and the insert.
+		_, sqls := env.Tracer.Count(func() {
+			env.MustQuery(t, env.MemberToken("ha"),
+				`{ insights(from: "2026-06-02", to: "2026-06-09", scope: HOUSEHOLD) { byCategory { spendCents } carbon { co2eKg } } }`, nil)
+		})
+		scopes, inserts := 0, 0
+		for _, q := range sqls {
+			if strings.Contains(q, "omadata_scope(") {
+				scopes++
+			}
+			if strings.Contains(q, "INSERT INTO access_events") {
+				inserts++
+			}
+		}
+		if scopes != 1 || inserts != 1 || accessLog(t, env, "hb")[0].Resource != "insights 2026-06-02..2026-06-09" {
+			t.Fatalf("%d transactions, %d access log inserts:\n%s", scopes, inserts, strings.Join(sqls, "\n---\n"))
+		}
+	})
 	t.Run("NotSharingSeesOnlySelf", func(t *testing.T) {
 		got := queryInsights(t, env, "hd", "2026-06-01", "2026-06-10", "HOUSEHOLD").Insights
 		if got.MembersCounted != 1 || got.MembersCovered != 1 || got.SpendCents != 4200 {

@@ -38,6 +38,28 @@ func (db *DB) RecordAccess(ctx context.Context, events []Access) error {
 // recordAccess is RecordAccess inside a caller's transaction, for writes
 // that must commit together with the read they log (exports, audiences).
 func recordAccess(ctx context.Context, tx pgx.Tx, events []Access, now time.Time) error {
+	_, err := tx.Exec(ctx, accessInsertSQL, accessArgs(events, now)...)
+	return err
+}
+
+// queueAccess queues the insert of recordAccess in a batch, so a read and
+// its log entries take one round trip.
+func queueAccess(b *pgx.Batch, events []Access, now time.Time) {
+	b.Queue(accessInsertSQL, accessArgs(events, now)...)
+}
+
+// accessInsertSQL appends the events of accessArgs.
+const accessInsertSQL = `
+	INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
+	SELECT o, $7, k, i,
+		-- A household member is shown by first name, as the owner knows them.
+		coalesce(n, CASE WHEN k = 'HOUSEHOLD_MEMBER'
+			THEN (SELECT split_part(m.name, ' ', 1) FROM members m WHERE m.customer_id = i) END),
+		r, p
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(o, k, i, n, r, p)`
+
+// accessArgs returns the arguments of accessInsertSQL: one array per column.
+func accessArgs(events []Access, now time.Time) []any {
 	n := len(events)
 	owners, kinds, ids, resources, purposes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	names := make([]*string, n)
@@ -45,14 +67,5 @@ func recordAccess(ctx context.Context, tx pgx.Tx, events []Access, now time.Time
 		owners[i], kinds[i], ids[i], names[i] = e.Owner, string(e.ActorKind), e.ActorID, e.ActorName
 		resources[i], purposes[i] = e.Resource, e.Purpose
 	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
-		SELECT o, $7, k, i,
-			-- A household member is shown by first name, as the owner knows them.
-			coalesce(n, CASE WHEN k = 'HOUSEHOLD_MEMBER'
-				THEN (SELECT split_part(m.name, ' ', 1) FROM members m WHERE m.customer_id = i) END),
-			r, p
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(o, k, i, n, r, p)`,
-		owners, kinds, ids, names, resources, purposes, now)
-	return err
+	return []any{owners, kinds, ids, names, resources, purposes, now}
 }

@@ -31,6 +31,11 @@ type InsightsQuery struct {
 	// of the range, without the rollups: the reference the tests compare
 	// the rollups with, and the baseline of the benchmark.
 	FromLines bool
+	// Log, when set, is the access event (Owner left empty) recorded in
+	// the access log of every covered member other than the viewer when
+	// their product-level sums are read (rule 7): in the same transaction
+	// and the same round trip as the read, so no read goes unlogged.
+	Log *Access
 }
 
 // InsightsResult is what Insights found.
@@ -45,51 +50,80 @@ type InsightsResult struct {
 	Sums *model.InsightSums
 }
 
-// Insights reads the sums of an insights query in one read-only
-// transaction: one statement finds the members counted and which of them
-// are covered (their PRODUCT_LEVEL_DATA consent is checked here, where the
-// lines are read), then one batch, one round trip, reads the receipt totals
-// and the covered members' product-level sums. Whole months and years come
-// from the rollups, the days of partial edge months from the lines
-// (insights.Split), so the work does not grow with the length of the range.
+// Insights reads the sums of an insights query in one transaction: one
+// statement finds the members counted and which of them are covered (their
+// PRODUCT_LEVEL_DATA consent is checked here, where the lines are read),
+// then one batch, one round trip, reads the receipt totals and the covered
+// members' product-level sums and, with q.Log, records the read in the
+// covered members' access logs (read-write then, so on the primary). Whole
+// months and years come from the rollups, the days of partial edge months
+// from the lines (insights.SplitSince, told the counted members' first
+// purchase, before which there is nothing to read), so the work does not
+// grow with the length of the range.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, error) {
 	now := db.Now()
-	plan := insights.Split(q.From, q.To, model.DateOf(now, db.cfg.Location))
-	if q.FromLines {
-		none := insights.MonthOf(q.From)
-		plan = insights.Plan{FirstMonth: none, EndMonth: none, Add: []insights.DayRange{{From: q.From, To: q.To}},
-			Categories: insights.YearPlan{FirstYear: none, EndYear: none}}
-	}
-	sql, arg := `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM (SELECT $1::text) v(o)`, any(q.Viewer)
-	switch {
-	case q.Owners != nil:
-		sql, arg = `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM unnest($1::text[]) o ORDER BY o`, q.Owners
-	case q.Household:
-		sql = `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM visible_owners($1, $2) o ORDER BY o`
-	}
+	today := model.DateOf(now, db.cfg.Location)
+	sql, arg := db.insightMembersSQL(ctx, q)
 	res := &InsightsResult{}
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
+	inTx := db.readTx
+	if q.Log != nil {
+		inTx = db.writeTx
+	}
+	err := inTx(ctx, func(tx pgx.Tx) error {
 		*res = InsightsResult{Counted: []string{}, Covered: []string{}}
-		rows, _ := tx.Query(ctx, sql, arg, now)
+		rows, _ := tx.Query(ctx, `SELECT o, covered, (SELECT min(purchased_on) FROM receipts WHERE customer_id = o)
+			FROM (`+sql+`) m(o, covered) ORDER BY o`, arg, now)
 		var id string
 		var covered bool
-		if _, err := pgx.ForEachRow(rows, []any{&id, &covered}, func() error {
+		var first pgtype.Date
+		var since model.Date // the counted members' first purchase
+		if _, err := pgx.ForEachRow(rows, []any{&id, &covered, &first}, func() error {
 			res.Counted = append(res.Counted, id)
 			if covered {
 				res.Covered = append(res.Covered, id)
+			}
+			if d := model.DateOf(first.Time, time.UTC); first.Valid && (since.IsZero() || d.Before(since)) {
+				since = d
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		return db.readSums(ctx, tx, q, plan, res)
+		plan := insights.SplitSince(q.From, q.To, since, today)
+		if q.FromLines {
+			none := insights.MonthOf(q.From)
+			plan = insights.Plan{FirstMonth: none, EndMonth: none, Add: []insights.DayRange{{From: q.From, To: q.To}},
+				Categories: insights.YearPlan{FirstYear: none, EndYear: none}}
+		}
+		return db.readSums(ctx, tx, q, plan, res, now)
 	})
 	return res, err
 }
 
-// readSums sends the queries the plan needs as one batch and folds their
-// answers into res.
-func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult) error {
+// insightMembersSQL returns the statement that lists the members q counts,
+// each with whether their PRODUCT_LEVEL_DATA is granted at $2, and its $1.
+// In HOUSEHOLD scope they are visible_owners(viewer, now). A member-scope
+// transaction of the viewer has that set already: row-level security works
+// it out with the same function once per transaction (rls_visible, at the
+// clock reading of the transaction's scope statement), so it is taken from
+// there instead of being computed a second time.
+func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery) (string, any) {
+	switch {
+	case q.Owners != nil:
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM unnest($1::text[]) o ORDER BY o`, q.Owners
+	case !q.Household:
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM (SELECT $1::text) v(o)`, q.Viewer
+	}
+	if id, ok := memberScope(ctx); ok && id == q.Viewer && !db.cfg.WithoutRowSecurity {
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2)
+			FROM unnest((SELECT rls_visible())::text[]) o WHERE (SELECT rls_member()) = $1 ORDER BY o`, q.Viewer
+	}
+	return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM visible_owners($1, $2) o ORDER BY o`, q.Viewer
+}
+
+// readSums sends the queries the plan needs, and the access log entries of
+// q.Log, as one batch and folds their answers into res.
+func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult, now time.Time) error {
 	b := &pgx.Batch{}
 	b.Queue(totalsSQL, append(append(append([]any{res.Counted}, monthArgs(plan.FirstMonth, plan.EndMonth)...),
 		dayArgs(plan.Add)...), dayArgs(plan.Sub)...)...).QueryRow(func(row pgx.Row) error {
@@ -98,6 +132,9 @@ func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan ins
 	if (q.Months || q.Categories) && len(res.Covered) > 0 {
 		res.Sums = model.NewInsightSums()
 		queueProductSums(b, q, plan, res.Covered, res.Sums)
+		if events := insightsAccess(q, res.Covered); len(events) > 0 {
+			queueAccess(b, events, now)
+		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
@@ -106,6 +143,23 @@ func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan ins
 		res.Sums.Finish()
 	}
 	return nil
+}
+
+// insightsAccess returns the access events of q.Log for the covered
+// members other than the viewer.
+func insightsAccess(q InsightsQuery, covered []string) []Access {
+	if q.Log == nil {
+		return nil
+	}
+	var events []Access
+	for _, owner := range covered {
+		if owner != q.Viewer {
+			e := *q.Log
+			e.Owner = owner
+			events = append(events, e)
+		}
+	}
+	return events
 }
 
 // queueProductSums queues the queries of the covered members' product-level
@@ -278,16 +332,18 @@ func scanCategories(rows pgx.Rows, s *model.InsightSums, nutrients bool) error {
 }
 
 // edgeLinesSQL reads the covered members' lines of the days $2-$3 and $4-$5
-// with their products' facts, for insights.Line.
+// with their products' facts, for insights.Line. The two ranges are rows
+// of a VALUES list, not two BETWEENs ORed: with a NULL range (there is
+// often only one) the planner found each execution's own plan cheaper than
+// the cached one and planned the statement on every request.
 const edgeLinesSQL = `
 	SELECT l.purchased_on, coalesce(p.category_id, ''), l.amount_cents, l.unit, l.quantity::float8,
 		p.net_weight_kg, p.co2e_kg_per_kg, coalesce(p.origin, ''),
 		p.energy_kj, p.protein, p.fat, p.saturated_fat, p.carbohydrate, p.sugars, p.fibre, p.salt
-	FROM receipts r
+	FROM (VALUES ($2::date, $3::date), ($4::date, $5::date)) d(first, last)
+	JOIN receipts r ON r.customer_id = ANY($1) AND r.purchased_on BETWEEN d.first AND d.last
 	JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
-	LEFT JOIN products p ON p.gtin = l.gtin
-	WHERE r.customer_id = ANY($1)
-	  AND (r.purchased_on BETWEEN $2 AND $3 OR r.purchased_on BETWEEN $4 AND $5)`
+	LEFT JOIN products p ON p.gtin = l.gtin`
 
 // foldLines folds the lines of edgeLinesSQL into s by month and by category,
 // subtracting those of the months in minus. The categories of s must be
