@@ -36,7 +36,7 @@ import (
 )
 
 // FastPaths turns the hand-written marshalling of receipt lines on; tests
-// turn it off to compare with gqlgen's generated code.
+// turn it off, between requests, to compare with gqlgen's generated code.
 var FastPaths = true
 
 // fastReceiptLines replaces the generated marshaller of Receipt.lines at its
