@@ -204,112 +204,95 @@ func (l lineList) MarshalGQL(w io.Writer) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = l.plan.appendLine(buf, &l.lines[i])
+		buf = l.plan.appendObject(buf, source{line: &l.lines[i]})
 	}
 	buf = append(buf, ']')
 	_, _ = w.Write(buf)
 }
 
-func (p *objectPlan) appendLine(b []byte, l *model.ReceiptLine) []byte {
+// source is the object a plan writes: a line, a product or a category.
+type source struct {
+	line     *model.ReceiptLine
+	product  *model.Product
+	category *model.Category
+}
+
+// appendObject writes the plan's fields of s as a JSON object.
+func (p *objectPlan) appendObject(b []byte, s source) []byte {
 	b = append(b, '{')
-	for i, f := range p.fields {
+	for i := range p.fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, f.key...)
-		switch f.kind {
-		case kTypename:
-			b = appendString(b, f.typename)
-		case kLineNo:
-			b = strconv.AppendInt(b, int64(l.LineNo), 10)
-		case kDescription:
-			b = appendString(b, l.Description)
-		case kQuantity:
-			b = appendFloat(b, l.Quantity)
-		case kLineUnit:
-			b = appendString(b, string(l.Unit))
-		case kUnitPrice:
-			b = strconv.AppendInt(b, int64(l.UnitPriceCents), 10)
-		case kAmount:
-			b = strconv.AppendInt(b, int64(l.AmountCents), 10)
-		case kDiscount:
-			b = strconv.AppendInt(b, int64(l.DiscountCents), 10)
-		case kWarrantyUntil:
-			if l.WarrantyUntil == nil {
-				b = append(b, "null"...)
-			} else {
-				b = strconv.AppendQuote(b, l.WarrantyUntil.String())
-			}
-		case kProduct:
-			b = f.sub.appendProduct(b, l.Product)
-		}
+		b = append(b, p.fields[i].key...)
+		b = p.fields[i].appendValue(b, s)
 	}
 	return append(b, '}')
 }
 
-func (p *objectPlan) appendProduct(b []byte, pr *model.Product) []byte {
-	if pr == nil {
-		return append(b, "null"...)
+// appendValue writes the field's value from s.
+func (f *field) appendValue(b []byte, s source) []byte {
+	l, pr, c := s.line, s.product, s.category
+	switch f.kind {
+	case kTypename:
+		return appendString(b, f.typename)
+	case kLineNo:
+		return strconv.AppendInt(b, int64(l.LineNo), 10)
+	case kDescription:
+		return appendString(b, l.Description)
+	case kQuantity:
+		return appendFloat(b, l.Quantity)
+	case kLineUnit:
+		return appendString(b, string(l.Unit))
+	case kUnitPrice:
+		return strconv.AppendInt(b, int64(l.UnitPriceCents), 10)
+	case kAmount:
+		return strconv.AppendInt(b, int64(l.AmountCents), 10)
+	case kDiscount:
+		return strconv.AppendInt(b, int64(l.DiscountCents), 10)
+	case kWarrantyUntil:
+		if l.WarrantyUntil == nil {
+			return append(b, "null"...)
+		}
+		return strconv.AppendQuote(b, l.WarrantyUntil.String())
+	case kProduct:
+		if l.Product == nil {
+			return append(b, "null"...)
+		}
+		return f.sub.appendObject(b, source{product: l.Product})
+	case kGtin:
+		return appendString(b, pr.Gtin)
+	case kName:
+		return appendString(b, pr.Name)
+	case kBrand:
+		return appendOptString(b, pr.Brand)
+	case kOrigin:
+		return appendString(b, string(pr.Origin))
+	case kOriginCountry:
+		return appendOptString(b, pr.OriginCountry)
+	case kProductUnit:
+		return appendString(b, string(pr.Unit))
+	case kNetWeight:
+		return appendOptFloat(b, pr.NetWeightKg)
+	case kCo2e:
+		return appendOptFloat(b, pr.Co2eKgPerKg)
+	case kWarrantyMonths:
+		if pr.WarrantyMonths == nil {
+			return append(b, "null"...)
+		}
+		return strconv.AppendInt(b, int64(*pr.WarrantyMonths), 10)
+	case kCategory:
+		return f.sub.appendObject(b, source{category: pr.Category})
+	case kCategoryID:
+		return appendString(b, c.ID)
+	case kCategoryName:
+		return appendString(b, c.Name(f.lang))
+	case kGroup:
+		return appendString(b, c.Group)
+	case kFruitOrVegetable:
+		return strconv.AppendBool(b, c.FruitOrVegetable)
 	}
-	b = append(b, '{')
-	for i, f := range p.fields {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, f.key...)
-		switch f.kind {
-		case kTypename:
-			b = appendString(b, f.typename)
-		case kGtin:
-			b = appendString(b, pr.Gtin)
-		case kName:
-			b = appendString(b, pr.Name)
-		case kBrand:
-			b = appendOptString(b, pr.Brand)
-		case kOrigin:
-			b = appendString(b, string(pr.Origin))
-		case kOriginCountry:
-			b = appendOptString(b, pr.OriginCountry)
-		case kProductUnit:
-			b = appendString(b, string(pr.Unit))
-		case kNetWeight:
-			b = appendOptFloat(b, pr.NetWeightKg)
-		case kCo2e:
-			b = appendOptFloat(b, pr.Co2eKgPerKg)
-		case kWarrantyMonths:
-			if pr.WarrantyMonths == nil {
-				b = append(b, "null"...)
-			} else {
-				b = strconv.AppendInt(b, int64(*pr.WarrantyMonths), 10)
-			}
-		case kCategory:
-			b = f.sub.appendCategory(b, pr.Category)
-		}
-	}
-	return append(b, '}')
-}
-
-func (p *objectPlan) appendCategory(b []byte, c *model.Category) []byte {
-	b = append(b, '{')
-	for i, f := range p.fields {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, f.key...)
-		switch f.kind {
-		case kTypename:
-			b = appendString(b, f.typename)
-		case kCategoryID:
-			b = appendString(b, c.ID)
-		case kCategoryName:
-			b = appendString(b, c.Name(f.lang))
-		case kGroup:
-			b = appendString(b, c.Group)
-		case kFruitOrVegetable:
-			b = strconv.AppendBool(b, c.FruitOrVegetable)
-		}
-	}
-	return append(b, '}')
+	return append(b, "null"...)
 }
 
 func appendOptString(b []byte, s *string) []byte {
