@@ -22,10 +22,22 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 passed=0
 failed=0
+# fuzz runs one target for FUZZTIME; its output goes to $log.
+fuzz() {
+  # -parallel 2: the machines have two cores.
+  go test -run '^$' -fuzz "^${2}\$" -fuzztime "$FUZZTIME" -parallel 2 "$1" >"$log" 2>&1
+}
 while IFS=$'\t' read -r dir target; do
   echo "fuzz-short: $dir $target ($FUZZTIME)"
-  # -parallel 2: the machines have two cores.
-  if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -parallel 2 "$dir" >"$log" 2>&1; then
+  if fuzz "$dir" "$target"; then
+    passed=$((passed + 1))
+  elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log" &&
+    echo "fuzz-short: $dir $target stopped on Go's fuzzing deadline without a finding; once more" &&
+    fuzz "$dir" "$target"; then
+    # Go's fuzzer sometimes reports the end of -fuzztime itself as a failure
+    # ("context deadline exceeded", no input written: a race in its coordinator,
+    # go.dev/issue/75804, fixed in Go 1.27); a
+    # real finding writes its input and fails again.
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
