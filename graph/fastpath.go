@@ -159,6 +159,7 @@ func (ec *executionContext) planObject(ctx context.Context, sel ast.SelectionSet
 // every product when it is selected (the generated code reports a missing
 // one as an error), and finite numbers.
 func (p *objectPlan) fits(lines []model.ReceiptLine) bool {
+	needsCategory := p.selectsCategory()
 	for i := range lines {
 		l := &lines[i]
 		if !finite(&l.Quantity) {
@@ -167,22 +168,24 @@ func (p *objectPlan) fits(lines []model.ReceiptLine) bool {
 		if l.Product == nil {
 			continue
 		}
-		if !finite(l.Product.NetWeightKg) || !finite(l.Product.Co2eKgPerKg) {
+		if !finite(l.Product.NetWeightKg) || !finite(l.Product.Co2eKgPerKg) ||
+			needsCategory && l.Product.Category == nil {
 			return false
-		}
-		for _, f := range p.fields {
-			if f.kind == kProduct && f.sub.needsCategory() && l.Product.Category == nil {
-				return false
-			}
 		}
 	}
 	return true
 }
 
-func (p *objectPlan) needsCategory() bool {
+// selectsCategory reports whether a line plan selects product { category }.
+func (p *objectPlan) selectsCategory() bool {
 	for _, f := range p.fields {
-		if f.kind == kCategory {
-			return true
+		if f.kind != kProduct {
+			continue
+		}
+		for _, pf := range f.sub.fields {
+			if pf.kind == kCategory {
+				return true
+			}
 		}
 	}
 	return false
