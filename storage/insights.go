@@ -50,38 +50,46 @@ type InsightsResult struct {
 	Sums *model.InsightSums
 }
 
-// Insights reads the sums of an insights query in one transaction: one
-// statement finds the members counted and which of them are covered (their
-// PRODUCT_LEVEL_DATA consent is checked here, where the lines are read),
-// then one batch, one round trip, reads the receipt totals and the covered
-// members' product-level sums and, with q.Log, records the read in the
-// covered members' access logs (read-write then, so on the primary). Whole
-// months and years come from the rollups, the days of partial edge months
-// from the lines (insights.SplitSince, told the counted members' first
+// Insights reads the sums of an insights query in one transaction, in one
+// snapshot: one statement finds the members counted and which of them are
+// covered (their PRODUCT_LEVEL_DATA consent is checked here, where the
+// lines are read), with q.Log records the read in the covered members'
+// access logs (read-write then, so on the primary), and returns the
+// versions of their sums; then either the answer kept under those versions
+// is used (insights_cache.go), or one batch, one round trip, reads the
+// receipt totals and the covered members' product-level sums. Whole months
+// and years come from the rollups, the days of partial edge months from
+// the lines (insights.SplitSince, told the counted members' first
 // purchase, before which there is nothing to read), so the work does not
 // grow with the length of the range.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, error) {
 	now := db.Now()
 	today := model.DateOf(now, db.cfg.Location)
-	sql, arg := db.insightMembersSQL(ctx, q)
-	res := &InsightsResult{}
-	inTx := db.readTx
+	sql, args := db.insightMembersSQL(ctx, q, now)
+	var res *InsightsResult
+	var key *insightsKey
+	// One snapshot for every statement: the versions an answer is kept
+	// under are those of the data it was read from.
+	pool, opts := db.read, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	if q.Log != nil {
-		inTx = db.writeTx
+		pool, opts.AccessMode = db.pool, pgx.ReadWrite
 	}
-	err := inTx(ctx, func(tx pgx.Tx) error {
-		*res = InsightsResult{Counted: []string{}, Covered: []string{}}
-		rows, _ := tx.Query(ctx, `SELECT o, covered, (SELECT min(purchased_on) FROM receipts WHERE customer_id = o)
-			FROM (`+sql+`) m(o, covered) ORDER BY o`, arg, now)
+	err := db.inTx(ctx, pool, opts, func(tx pgx.Tx) error {
+		key = newInsightsKey(q)
+		fresh := &InsightsResult{Counted: []string{}, Covered: []string{}}
+		rows, _ := tx.Query(ctx, sql, args...)
 		var id string
 		var covered bool
 		var first pgtype.Date
+		var version *int64
+		catalog := int64(-1)
 		var since model.Date // the counted members' first purchase
-		if _, err := pgx.ForEachRow(rows, []any{&id, &covered, &first}, func() error {
-			res.Counted = append(res.Counted, id)
+		if _, err := pgx.ForEachRow(rows, []any{&id, &covered, &first, &version, &catalog}, func() error {
+			fresh.Counted = append(fresh.Counted, id)
 			if covered {
-				res.Covered = append(res.Covered, id)
+				fresh.Covered = append(fresh.Covered, id)
 			}
+			key.member(id, version, covered)
 			if d := model.DateOf(first.Time, time.UTC); first.Valid && (since.IsZero() || d.Before(since)) {
 				since = d
 			}
@@ -89,41 +97,78 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 		}); err != nil {
 			return err
 		}
+		key.catalog(catalog)
+		if kept, ok := db.insights.get(key); ok {
+			res = kept
+			return nil
+		}
+		res = fresh
 		plan := insights.SplitSince(q.From, q.To, since, today)
 		if q.FromLines {
 			none := insights.MonthOf(q.From)
 			plan = insights.Plan{FirstMonth: none, EndMonth: none, Add: []insights.DayRange{{From: q.From, To: q.To}},
 				Categories: insights.YearPlan{FirstYear: none, EndYear: none}}
 		}
-		return db.readSums(ctx, tx, q, plan, res, now)
+		return db.readSums(ctx, tx, q, plan, res, catalog)
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	db.insights.put(key, res)
+	return res, nil
 }
 
 // insightMembersSQL returns the statement that lists the members q counts,
-// each with whether their PRODUCT_LEVEL_DATA is granted at $2, and its $1.
+// each with whether their PRODUCT_LEVEL_DATA is granted now, their first
+// purchase, their sums version and the catalog's version, and records q.Log
+// for the covered members other than the viewer when the query reads
+// product-level sums; and its arguments.
+func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery, now time.Time) (string, []any) {
+	members, arg := db.countedSQL(ctx, q)
+	args := []any{arg, now}
+	logged := ""
+	if q.Log != nil && (q.Months || q.Categories) {
+		// The access event of a household member names them by first name,
+		// as the owner knows them.
+		logged = `, logged AS (
+			INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
+			SELECT o, $2, $3, $4, coalesce($5, CASE WHEN $3 = 'HOUSEHOLD_MEMBER'
+					THEN (SELECT split_part(x.name, ' ', 1) FROM members x WHERE x.customer_id = $4) END), $6, $7
+			FROM m WHERE covered AND o <> $8)`
+		l := q.Log
+		args = append(args, string(l.ActorKind), l.ActorID, l.ActorName, l.Resource, l.Purpose, q.Viewer)
+	}
+	return `WITH m AS (` + members + `)` + logged + `
+		SELECT o, covered, (SELECT min(purchased_on) FROM receipts WHERE customer_id = o),
+			(SELECT sums_version FROM members WHERE customer_id = o), (SELECT version FROM catalog_version)
+		FROM m ORDER BY o`, args
+}
+
+// countedSQL returns the statement that lists the members q counts (o),
+// each with whether their PRODUCT_LEVEL_DATA is granted at $2 (covered),
+// and its $1.
 // In HOUSEHOLD scope they are visible_owners(viewer, now). A member-scope
 // transaction of the viewer has that set already: row-level security works
 // it out with the same function once per transaction (rls_visible, at the
 // clock reading of the transaction's scope statement), so it is taken from
 // there instead of being computed a second time.
-func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery) (string, any) {
+func (db *DB) countedSQL(ctx context.Context, q InsightsQuery) (string, any) {
 	switch {
 	case q.Owners != nil:
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM unnest($1::text[]) o ORDER BY o`, q.Owners
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM unnest($1::text[]) o`, q.Owners
 	case !q.Household:
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM (SELECT $1::text) v(o)`, q.Viewer
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM (SELECT $1::text) v(o)`, q.Viewer
 	}
 	if id, ok := memberScope(ctx); ok && id == q.Viewer && !db.cfg.WithoutRowSecurity {
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2)
-			FROM unnest((SELECT rls_visible())::text[]) o WHERE (SELECT rls_member()) = $1 ORDER BY o`, q.Viewer
+		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered
+			FROM unnest((SELECT rls_visible())::text[]) o WHERE (SELECT rls_member()) = $1`, q.Viewer
 	}
-	return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) FROM visible_owners($1, $2) o ORDER BY o`, q.Viewer
+	return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM visible_owners($1, $2) o`, q.Viewer
 }
 
-// readSums sends the queries the plan needs, and the access log entries of
-// q.Log, as one batch and folds their answers into res.
-func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult, now time.Time) error {
+// readSums sends the queries the plan needs as one batch and folds their
+// answers into res.
+func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan insights.Plan, res *InsightsResult, catalog int64) error {
 	b := &pgx.Batch{}
 	b.Queue(totalsSQL, append(append(append([]any{res.Counted}, monthArgs(plan.FirstMonth, plan.EndMonth)...),
 		dayArgs(plan.Add)...), dayArgs(plan.Sub)...)...).QueryRow(func(row pgx.Row) error {
@@ -131,10 +176,7 @@ func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan ins
 	})
 	if (q.Months || q.Categories) && len(res.Covered) > 0 {
 		res.Sums = model.NewInsightSums()
-		queueProductSums(b, q, plan, res.Covered, res.Sums)
-		if events := insightsAccess(q, res.Covered); len(events) > 0 {
-			queueAccess(b, events, now)
-		}
+		db.queueProductSums(b, q, plan, res.Covered, res.Sums, catalog)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
@@ -145,38 +187,29 @@ func (db *DB) readSums(ctx context.Context, tx pgx.Tx, q InsightsQuery, plan ins
 	return nil
 }
 
-// insightsAccess returns the access events of q.Log for the covered
-// members other than the viewer.
-func insightsAccess(q InsightsQuery, covered []string) []Access {
-	if q.Log == nil {
-		return nil
-	}
-	var events []Access
-	for _, owner := range covered {
-		if owner != q.Viewer {
-			e := *q.Log
-			e.Owner = owner
-			events = append(events, e)
-		}
-	}
-	return events
-}
-
 // queueProductSums queues the queries of the covered members' product-level
 // sums that q asks for.
-func queueProductSums(b *pgx.Batch, q InsightsQuery, plan insights.Plan, covered []string, s *model.InsightSums) {
+func (db *DB) queueProductSums(b *pgx.Batch, q InsightsQuery, plan insights.Plan, covered []string, s *model.InsightSums, catalog int64) {
 	// The categories as the catalog has them now: whether their lines are
-	// food, fruit or vegetables, and their names for the response.
-	var cat model.Category
-	b.Queue(`SELECT category_id, name_fi, name_sv, name_en, grp, fruit_or_vegetable FROM categories`).Query(
-		func(rows pgx.Rows) error {
-			_, err := pgx.ForEachRow(rows, categoryTargets(&cat), func() error {
-				c := cat
-				s.CategoryInfo[c.ID] = &c
-				return nil
+	// food, fruit or vegetables, and their names for the response. Kept
+	// per catalog version, so read only when the catalog has changed.
+	if kept, ok := db.insights.categories(catalog); ok {
+		s.CategoryInfo = kept
+	} else {
+		var cat model.Category
+		b.Queue(`SELECT category_id, name_fi, name_sv, name_en, grp, fruit_or_vegetable FROM categories`).Query(
+			func(rows pgx.Rows) error {
+				_, err := pgx.ForEachRow(rows, categoryTargets(&cat), func() error {
+					c := cat
+					s.CategoryInfo[c.ID] = &c
+					return nil
+				})
+				if err == nil {
+					db.insights.keepCategories(catalog, s.CategoryInfo)
+				}
+				return err
 			})
-			return err
-		})
+	}
 	whole := plan.FirstMonth.Before(plan.EndMonth)
 	if q.Months && whole {
 		b.Queue(monthsSQL, append([]any{covered}, monthArgs(plan.FirstMonth, plan.EndMonth)...)...).Query(

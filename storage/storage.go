@@ -40,7 +40,11 @@ type Config struct {
 	// WithoutRowSecurity skips the scope statement and the role switch: only
 	// for measuring what row-level security costs (BenchmarkRowSecurity).
 	WithoutRowSecurity bool
-	Logger             *slog.Logger
+	// InsightsCacheEntries is how many insights answers are kept in memory
+	// (insights_cache.go): 0 for DefaultInsightsCacheEntries, negative for
+	// none.
+	InsightsCacheEntries int
+	Logger               *slog.Logger
 }
 
 // DB is the storage. Its methods are safe for concurrent use.
@@ -52,6 +56,8 @@ type DB struct {
 	// rls is whether transactions switch to omadata_app, so row-level
 	// security applies (false only where the migration could not make it).
 	rls bool
+	// insights keeps recent insights answers (nil: none).
+	insights *insightsCache
 }
 
 // Open connects to the database. It does not migrate: that is
@@ -82,7 +88,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{pool: pool, read: pool, cfg: cfg, log: cfg.Logger}
+	db := &DB{pool: pool, read: pool, cfg: cfg, log: cfg.Logger, insights: newInsightsCache(cfg.InsightsCacheEntries)}
 	if cfg.ReadURL != "" {
 		if db.read, err = newPool(ctx, cfg.ReadURL, cfg); err != nil {
 			pool.Close()
