@@ -21,7 +21,8 @@ package graph
 // a product without its category) takes gqlgen's generated function: graph/internal/overrides
 // points the generated call at fastReceiptLines when the code is generated. Field interceptors of handler extensions do not see these
 // fields; the server installs none. fastpath_test.go (package resolvers)
-// checks that both paths write the same bytes.
+// checks that both paths write the same bytes. fastpath_insights.go does
+// the same for the lists of the insights query.
 
 import (
 	"context"
@@ -35,8 +36,9 @@ import (
 	"github.com/omadata/omadata/graph/model"
 )
 
-// FastPaths turns the hand-written marshalling of receipt lines on; tests
-// turn it off, between requests, to compare with gqlgen's generated code.
+// FastPaths turns the hand-written marshalling of receipt lines and of the
+// insights lists on; tests turn it off, between requests, to compare with
+// gqlgen's generated code.
 var FastPaths = true
 
 // fastReceiptLines replaces the generated marshaller of Receipt.lines at its
@@ -47,7 +49,7 @@ func (ec *executionContext) fastReceiptLines(ctx context.Context, sel ast.Select
 	}
 	if FastPaths {
 		if p, ok := ec.planObject(ctx, sel, lineType); ok && p.fits(v) {
-			return lineList{plan: p, lines: v}
+			return objectList[model.ReceiptLine]{plan: p, items: v, source: lineSource}
 		}
 	}
 	return ec.marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ(ctx, sel, v)
@@ -94,6 +96,15 @@ const (
 	kCategoryName
 	kGroup
 	kFruitOrVegetable
+	kInsightCategory
+	kInsightSpend
+	kInsightWeight
+	kInsightCo2e
+	kMonth
+	kMonthSpend
+	kFruitVegKg
+	kMonthCo2e
+	kDomesticShare
 )
 
 // objectType is what the fast path knows of an object type: its
@@ -193,32 +204,39 @@ func (p *objectPlan) selectsCategory() bool {
 
 func finite(f *float64) bool { return f == nil || !(math.IsNaN(*f) || math.IsInf(*f, 0)) }
 
-// lineList writes a list of lines as JSON in one buffer.
-type lineList struct {
-	plan  *objectPlan
-	lines []model.ReceiptLine
+// objectList writes a list of objects as JSON in one buffer; source tells
+// the plan which object an element is.
+type objectList[T any] struct {
+	plan   *objectPlan
+	items  []T
+	source func(*T) source
 }
 
 // MarshalGQL writes the list.
-func (l lineList) MarshalGQL(w io.Writer) {
-	buf := make([]byte, 0, 256*len(l.lines))
+func (l objectList[T]) MarshalGQL(w io.Writer) {
+	buf := make([]byte, 0, 256*len(l.items))
 	buf = append(buf, '[')
-	for i := range l.lines {
+	for i := range l.items {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = l.plan.appendObject(buf, source{line: &l.lines[i]})
+		buf = l.plan.appendObject(buf, l.source(&l.items[i]))
 	}
 	buf = append(buf, ']')
 	_, _ = w.Write(buf)
 }
 
-// source is the object a plan writes: a line, a product or a category.
+// source is the object a plan writes: a line, a product, a category, an
+// entry of byCategory or one of byMonth.
 type source struct {
 	line     *model.ReceiptLine
 	product  *model.Product
 	category *model.Category
+	insight  *model.CategoryInsight
+	month    *model.MonthInsight
 }
+
+func lineSource(l *model.ReceiptLine) source { return source{line: l} }
 
 // appendObject writes the plan's fields of s as a JSON object.
 func (p *objectPlan) appendObject(b []byte, s source) []byte {
@@ -235,7 +253,7 @@ func (p *objectPlan) appendObject(b []byte, s source) []byte {
 
 // appendValue writes the field's value from s.
 func (f *field) appendValue(b []byte, s source) []byte {
-	l, pr, c := s.line, s.product, s.category
+	l, pr, c, ci, m := s.line, s.product, s.category, s.insight, s.month
 	switch f.kind {
 	case kTypename:
 		return appendString(b, f.typename)
@@ -294,6 +312,24 @@ func (f *field) appendValue(b []byte, s source) []byte {
 		return appendString(b, c.Group)
 	case kFruitOrVegetable:
 		return strconv.AppendBool(b, c.FruitOrVegetable)
+	case kInsightCategory:
+		return f.sub.appendObject(b, source{category: ci.Category})
+	case kInsightSpend:
+		return strconv.AppendInt(b, int64(ci.SpendCents), 10)
+	case kInsightWeight:
+		return appendOptFloat(b, ci.WeightKg)
+	case kInsightCo2e:
+		return appendOptFloat(b, ci.Co2eKg)
+	case kMonth:
+		return appendString(b, m.Month)
+	case kMonthSpend:
+		return strconv.AppendInt(b, int64(m.SpendCents), 10)
+	case kFruitVegKg:
+		return appendOptFloat(b, m.FruitVegKg)
+	case kMonthCo2e:
+		return appendOptFloat(b, m.Co2eKg)
+	case kDomesticShare:
+		return appendOptFloat(b, m.DomesticShare)
 	}
 	return append(b, "null"...)
 }

@@ -6844,7 +6844,7 @@ func (ec *executionContext) _Insights_byCategory(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.CategoryInsight) graphql.Marshaler {
-			return ec.marshalOCategoryInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐCategoryInsightᚄ(ctx, selections, v)
+			return ec.fastCategoryInsights(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6876,7 +6876,7 @@ func (ec *executionContext) _Insights_byMonth(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.MonthInsight) graphql.Marshaler {
-			return ec.marshalOMonthInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐMonthInsightᚄ(ctx, selections, v)
+			return ec.fastMonthInsights(ctx, selections, v)
 		},
 		true,
 		false,

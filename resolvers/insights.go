@@ -137,13 +137,20 @@ func (r *insightsResolver) ProductSpendCents(ctx context.Context, obj *model.Ins
 	return &v, nil
 }
 
-// ByCategory is spend, weight and CO2e per category.
+// ByCategory is spend, weight and CO2e per category. Each entry carries
+// its category from the sums' category info, the one the loader is primed
+// with, so graph's fast path writes the list without resolving each
+// category through the loader.
 func (r *insightsResolver) ByCategory(ctx context.Context, obj *model.Insights) ([]model.CategoryInsight, error) {
 	s, err := sums(obj)
 	if err != nil {
 		return nil, err
 	}
-	return insights.ByCategory(s.Categories), nil
+	out := insights.ByCategory(s.Categories)
+	for i := range out {
+		out[i].Category = s.CategoryInfo[out[i].CategoryID]
+	}
+	return out, nil
 }
 
 // ByMonth lists every month of the range, partial edge months included.

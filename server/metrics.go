@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omadata/omadata/graph/model"
+	"github.com/omadata/omadata/storage"
 )
 
 // maxOperationNames bounds the operation label: names come from clients,
@@ -38,7 +39,7 @@ type metrics struct {
 	names   map[string]bool
 }
 
-func newMetrics(pool *pgxpool.Pool) *metrics {
+func newMetrics(db *storage.DB) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "omadata_http_requests_total",
@@ -59,8 +60,14 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 	}
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.operations, m.opDuration, m.errors, m.ingested, m.ingestLines,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if pool != nil {
-		m.reg.MustRegister(poolCollector{pool: pool})
+	if db != nil {
+		m.reg.MustRegister(poolCollector{pool: db.Pool()},
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "omadata_insights_cache_hits_total",
+				Help: "Insights reads answered from the kept answers (storage/insights_cache.go)."},
+				func() float64 { h, _ := db.InsightsCacheStats(); return float64(h) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "omadata_insights_cache_misses_total",
+				Help: "Insights reads that read the sums from the database."},
+				func() float64 { _, m := db.InsightsCacheStats(); return float64(m) }))
 	}
 	return m
 }

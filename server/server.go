@@ -46,7 +46,7 @@ func New(cfg Config) http.Handler {
 	}
 	cfg.Logger = withRequestIDs(cfg.Logger)
 	cfg.Limits = cfg.Limits.withDefaults()
-	m := newMetrics(cfg.Store.Pool())
+	m := newMetrics(cfg.Store)
 	// Ingest outcomes are counted where the mutation resolves.
 	cfg.Resolver.OnIngest = m.countIngest
 	limiter := newRateLimiter(cfg.Limits)

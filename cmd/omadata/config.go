@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/omadata/omadata/storage"
 )
 
 // config is the environment of DESIGN.md §3, read once in main.
@@ -26,6 +28,9 @@ type config struct {
 	// RateLimitRPS and RateLimitBurst are each member's request rate;
 	// services get ten times both (server.Limits).
 	RateLimitRPS, RateLimitBurst int
+	// InsightsCacheEntries is how many insights answers the process keeps
+	// (storage.Config.InsightsCacheEntries; 0 turns the cache off).
+	InsightsCacheEntries int
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on its own
 	// listener, meant for localhost: never on the public port.
 	DebugAddr string
@@ -59,10 +64,14 @@ func loadConfig() (config, error) {
 		{"OMADATA_INACTIVITY_MONTHS", 24, &c.InactivityMonths},
 		{"OMADATA_RATE_LIMIT_RPS", 50, &c.RateLimitRPS},
 		{"OMADATA_RATE_LIMIT_BURST", 100, &c.RateLimitBurst},
+		{"OMADATA_INSIGHTS_CACHE_ENTRIES", storage.DefaultInsightsCacheEntries, &c.InsightsCacheEntries},
 	} {
 		if *v.dst, err = envInt(v.name, v.def); err != nil {
 			return c, err
 		}
+	}
+	if c.InsightsCacheEntries < 0 {
+		return c, fmt.Errorf("OMADATA_INSIGHTS_CACHE_ENTRIES must be 0 (no cache) or more")
 	}
 	if c.RetentionYears < 1 || c.RetentionYears > c.MaxRetentionYears {
 		return c, fmt.Errorf("OMADATA_RETENTION_YEARS must be between 1 and OMADATA_MAX_RETENTION_YEARS")

@@ -41,7 +41,8 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger, migrate boo
 	}
 	db, err := storage.Open(ctx, storage.Config{URL: d.URL, ReadURL: cfg.ReadDatabaseURL,
 		Location: cfg.Location, RetentionYears: cfg.RetentionYears, MaxRetentionYears: cfg.MaxRetentionYears,
-		InactivityMonths: cfg.InactivityMonths, Logger: log})
+		InactivityMonths: cfg.InactivityMonths, InsightsCacheEntries: insightsCacheEntries(cfg.InsightsCacheEntries),
+		Logger: log})
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -69,4 +70,13 @@ func migrate(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	d.Close()
 	return nil
+}
+
+// insightsCacheEntries maps OMADATA_INSIGHTS_CACHE_ENTRIES, where 0 means no
+// cache, to storage.Config's, where it means the default.
+func insightsCacheEntries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

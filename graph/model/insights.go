@@ -31,6 +31,10 @@ type CategoryInsight struct {
 	SpendCents int
 	WeightKg   *float64
 	Co2eKg     *float64
+	// Category is filled by the resolver from the sums' category info, so
+	// that graph's fast path writes it without the loader; nil means ask the
+	// resolver of the field.
+	Category *Category
 }
 
 // CategorySource is how much of a nutrient comes from one category.

@@ -17,7 +17,9 @@ import (
 // overridden maps generated functions to the hand-written ones that
 // replace them at their call sites.
 var overridden = map[string]string{
-	"marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ": "fastReceiptLines",
+	"marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ":         "fastReceiptLines",
+	"marshalOCategoryInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐCategoryInsightᚄ": "fastCategoryInsights",
+	"marshalOMonthInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐMonthInsightᚄ":       "fastMonthInsights",
 }
 
 func main() {
