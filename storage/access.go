@@ -42,12 +42,6 @@ func recordAccess(ctx context.Context, tx pgx.Tx, events []Access, now time.Time
 	return err
 }
 
-// queueAccess queues the insert of recordAccess in a batch, so a read and
-// its log entries take one round trip.
-func queueAccess(b *pgx.Batch, events []Access, now time.Time) {
-	b.Queue(accessInsertSQL, accessArgs(events, now)...)
-}
-
 // accessInsertSQL appends the events of accessArgs.
 const accessInsertSQL = `
 	INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
