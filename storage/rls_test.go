@@ -109,3 +109,29 @@ func TestEveryMemberTableHasRLS(t *testing.T) {
 		t.Fatalf("member-owned tables without row-level security: %v (%v)", missing, err)
 	}
 }
+
+// TestScopeLiterals checks the scope statement that begins every
+// transaction, where the viewer's id (a token's subject, which may be any
+// text) is written as an SQL literal (one round trip with BEGIN,
+// storage/scope.go): ids with quotes, backslashes and SQL in them are only
+// ids that match no member, and an id text cannot hold is refused.
+func TestScopeLiterals(t *testing.T) {
+	env := servertest.New(t)
+	ctx := context.Background()
+	env.Member(t, servertest.MemberSpec{ID: "m1"})
+	for _, id := range []string{`o'brien`, `back\slash'`, `x', now()); DROP TABLE members; --`, `''`, `m1' OR 'a'='a`} {
+		m, err := env.DB.Member(storage.WithMember(ctx, id), "m1")
+		if model.ErrorCode(err) != model.NotFound && (err != nil || m != nil) {
+			t.Fatalf("viewer %q reading m1: %+v, %v", id, m, err)
+		}
+		if m != nil {
+			t.Fatalf("viewer %q saw m1", id)
+		}
+	}
+	if m, err := env.DB.Member(storage.WithMember(ctx, "m1"), "m1"); err != nil || m == nil || m.ID != "m1" {
+		t.Fatalf("m1 in their own scope: %+v, %v", m, err)
+	}
+	if _, err := env.DB.Member(storage.WithMember(ctx, "nul\x00byte"), "m1"); model.ErrorCode(err) != model.BadUserInput {
+		t.Fatalf("an id with a NUL byte: %v", err)
+	}
+}

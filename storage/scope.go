@@ -2,8 +2,13 @@ package storage
 
 import (
 	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/omadata/omadata/graph/model"
 )
 
 // The scope of a transaction decides what PostgreSQL's row-level security
@@ -33,23 +38,50 @@ func asSystem(ctx context.Context) context.Context {
 	return context.WithValue(ctx, scopeKey{}, "")
 }
 
-// beginScope is the first statement of every storage transaction: it sets
-// the row-level security settings and switches to the unprivileged role.
-func (db *DB) beginScope(ctx context.Context, tx pgx.Tx) error {
+// beginSQL returns what begins every storage transaction: BEGIN with
+// opts, and the scope statement, which sets the row-level security
+// settings and switches to the unprivileged role. Both go in one message
+// (PostgreSQL's simple protocol runs them in order, and the transaction
+// BEGIN opens stays open), so a transaction starts in one round trip, not
+// two. The simple protocol has no parameters: the scope's values are
+// written as literals by quoteLiteral.
+func (db *DB) beginSQL(ctx context.Context, opts pgx.TxOptions) (string, error) {
+	var b strings.Builder
+	b.WriteString("BEGIN")
+	if opts.IsoLevel != "" {
+		b.WriteString(" ISOLATION LEVEL " + strings.ToUpper(string(opts.IsoLevel)))
+	}
+	if opts.AccessMode != "" {
+		b.WriteString(" " + strings.ToUpper(string(opts.AccessMode)))
+	}
 	if db.cfg.WithoutRowSecurity {
-		return nil
+		return b.String(), nil
 	}
 	scope, viewer := "system", ""
 	if id, ok := memberScope(ctx); ok {
 		scope, viewer = "member", id
 	}
-	if !db.rls {
-		_, err := tx.Exec(ctx, `SELECT omadata_scope($1, $2, $3)`, scope, viewer, db.Now())
-		return err
+	v, err := quoteLiteral(viewer)
+	if err != nil {
+		return "", err
 	}
-	_, err := tx.Exec(ctx, `SELECT omadata_scope($1, $2, $3), set_config('role', 'omadata_app', true)`,
-		scope, viewer, db.Now())
-	return err
+	// Microseconds, truncated, as pgx encodes a time parameter.
+	at := db.Now().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")
+	b.WriteString("; SELECT omadata_scope('" + scope + "', " + v + ", '" + at + "'::timestamptz)")
+	if db.rls {
+		b.WriteString(", set_config('role', 'omadata_app', true)")
+	}
+	return b.String(), nil
+}
+
+// quoteLiteral writes s as an SQL string literal: in quotes, each quote
+// doubled (standard_conforming_strings is on, PostgreSQL's default since
+// 9.1, so a backslash is an ordinary character). Text cannot hold a NUL.
+func quoteLiteral(s string) (string, error) {
+	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+		return "", model.InputErrorf("subject", "is not valid text")
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
 }
 
 // checkRLSRole reports whether the connected user may switch to

@@ -155,14 +155,15 @@ func (db *DB) writeTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return db.inTx(ctx, db.pool, pgx.TxOptions{}, fn)
 }
 
-// inTx runs fn in a transaction of pool, after the scope statement.
+// inTx runs fn in a transaction of pool, which begins with the scope
+// statement (beginSQL).
 func (db *DB) inTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	return mapError(pgx.BeginTxFunc(ctx, pool, opts, func(tx pgx.Tx) error {
-		if err := db.beginScope(ctx, tx); err != nil {
-			return err
-		}
-		return fn(tx)
-	}))
+	begin, err := db.beginSQL(ctx, opts)
+	if err != nil {
+		return err
+	}
+	opts.BeginQuery = begin
+	return mapError(pgx.BeginTxFunc(ctx, pool, opts, fn))
 }
 
 // readTx runs fn in a read-only transaction, on the replica when there is one.

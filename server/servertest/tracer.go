@@ -27,13 +27,20 @@ func (c *StatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, dat
 		return ctx
 	}
 	sql := strings.ToLower(strings.TrimSpace(data.SQL))
+	counted := data.SQL
 	for _, p := range []string{"begin", "commit", "rollback"} {
 		if strings.HasPrefix(sql, p) {
-			return ctx
+			// storage sends BEGIN and its scope statement in one message:
+			// the scope statement counts.
+			_, rest, ok := strings.Cut(data.SQL, ";")
+			if !ok {
+				return ctx
+			}
+			counted = strings.TrimSpace(rest)
 		}
 	}
 	c.count++
-	c.sqls = append(c.sqls, data.SQL)
+	c.sqls = append(c.sqls, counted)
 	return ctx
 }
 
