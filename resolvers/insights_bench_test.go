@@ -191,12 +191,8 @@ func benchHandler(b *testing.B, env *servertest.Env, db *storage.DB) http.Handle
 		Limits: server.Limits{MemberRate: server.Rate{PerSecond: -1}}})
 }
 
-// query runs benchQuery through the handler; any error is returned.
-func (h *heavyHousehold) query(from, to string) error {
-	return h.queryMonths(h.handler, from, to, true)
-}
-
-// queryMonths runs benchQuery through handler, with byMonth or without.
+// queryMonths runs benchQuery through handler, with byMonth or without;
+// any error is returned.
 func (h *heavyHousehold) queryMonths(handler http.Handler, from, to string, byMonth bool) error {
 	body, _ := json.Marshal(map[string]any{"query": benchQuery,
 		"variables": map[string]any{"from": from, "to": to, "byMonth": byMonth}})
@@ -209,13 +205,6 @@ func (h *heavyHousehold) queryMonths(handler http.Handler, from, to string, byMo
 		return fmt.Errorf("status %d: %.500s", rec.Code, rec.Body.String())
 	}
 	return nil
-}
-
-// mustQuery is query for the benchmark's goroutine.
-func (h *heavyHousehold) mustQuery(b *testing.B, from, to string) {
-	if err := h.query(from, to); err != nil {
-		b.Fatal(err)
-	}
 }
 
 // The ranges of the benchmark: the last 12 months and the last 10 years up
