@@ -68,6 +68,7 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 	sql, args := db.insightMembersSQL(ctx, q, now)
 	var res *InsightsResult
 	var key *insightsKey
+	kept := false
 	// One snapshot for every statement: the versions an answer is kept
 	// under are those of the data it was read from.
 	pool, opts := db.read, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -98,8 +99,7 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 			return err
 		}
 		key.catalog(catalog)
-		if kept, ok := db.insights.get(key); ok {
-			res = kept
+		if res, kept = db.insights.get(key); kept {
 			return nil
 		}
 		res = fresh
@@ -114,7 +114,9 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 	if err != nil {
 		return nil, err
 	}
-	db.insights.put(key, res)
+	if !kept {
+		db.insights.put(key, res)
+	}
 	return res, nil
 }
 
