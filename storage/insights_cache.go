@@ -61,7 +61,10 @@ func newInsightsCache(entries int) *insightsCache {
 	return &insightsCache{answers: answers}
 }
 
-// insightsKey is what an answer is computed from.
+// insightsKey is what an answer is computed from, written out as
+// "from|to|flags|id=version[+]|...|cCATALOG" ("+": covered). Member ids
+// are letters, digits and "_.:-" (enrolment refuses others), so the
+// separators cannot occur in them and no two keys read alike.
 type insightsKey struct {
 	b         strings.Builder
 	cacheable bool
