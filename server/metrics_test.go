@@ -30,6 +30,9 @@ func TestMetrics(t *testing.T) {
 	post(t, h, "", `query Mine { me { id } }`, nil)
 	post(t, h, tok, aliases(60, "me { id }"), nil)
 	post(t, h, tok, `{ receipt(id: "nope") { id } }`, nil)
+	// The same insights twice: read, then kept.
+	post(t, h, tok, `query Screen { insights(from: "2026-01-01", to: "2026-06-15") { spendCents } }`, nil)
+	post(t, h, tok, `query Screen { insights(from: "2026-01-01", to: "2026-06-15") { spendCents } }`, nil)
 
 	m := scrape(t, h)
 	for series, want := range map[string]float64{
@@ -44,8 +47,10 @@ func TestMetrics(t *testing.T) {
 		`omadata_graphql_errors_total{code="QUERY_TOO_COMPLEX"}`:                   1,
 		`omadata_graphql_errors_total{code="NOT_FOUND"}`:                           1,
 		`omadata_http_requests_total{method="POST",route="/graphql",status="401"}`: 1,
-		`omadata_http_requests_total{method="POST",route="/graphql",status="200"}`: 5,
-		`omadata_http_request_duration_seconds_count{route="/graphql"}`:            6,
+		`omadata_http_requests_total{method="POST",route="/graphql",status="200"}`: 7,
+		`omadata_http_request_duration_seconds_count{route="/graphql"}`:            8,
+		`omadata_insights_cache_misses_total`:                                      1,
+		`omadata_insights_cache_hits_total`:                                        1,
 		`omadata_db_pool_max_connections`:                                          float64(env.DB.Pool().Config().MaxConns),
 	} {
 		if got := m[series]; got != want {
@@ -69,8 +74,8 @@ func TestMetrics(t *testing.T) {
 				names++
 			}
 		}
-		// Ingest and Mine took two of the 200 names.
-		if other := m[`omadata_graphql_operations_total{operation="other",type="query"}`]; other != 250-198 || names != 2+198+2 {
+		// Ingest, Mine and Screen took three of the 200 names.
+		if other := m[`omadata_graphql_operations_total{operation="other",type="query"}`]; other != 250-197 || names != 3+197+2 {
 			t.Fatalf("other = %v, %d series", other, names)
 		}
 	})
