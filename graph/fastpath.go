@@ -44,15 +44,24 @@ var FastPaths = true
 // fastReceiptLines replaces the generated marshaller of Receipt.lines at its
 // call site.
 func (ec *executionContext) fastReceiptLines(ctx context.Context, sel ast.SelectionSet, v []model.ReceiptLine) graphql.Marshaler {
+	return fastList(ctx, ec, sel, v, lineType, (*objectPlan).fits, lineSource,
+		ec.marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ)
+}
+
+// fastList writes v by the plan of sel for t when every element fits it,
+// and through the generated function otherwise.
+func fastList[T any](ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []T, t *objectType,
+	fits func(*objectPlan, []T) bool, src func(*T) source,
+	generated func(context.Context, ast.SelectionSet, []T) graphql.Marshaler) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	if FastPaths {
-		if p, ok := ec.planObject(ctx, sel, lineType); ok && p.fits(v) {
-			return objectList[model.ReceiptLine]{plan: p, items: v, source: lineSource}
+		if p, ok := ec.planObject(ctx, sel, t); ok && fits(p, v) {
+			return objectList[T]{plan: p, items: v, source: src}
 		}
 	}
-	return ec.marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ(ctx, sel, v)
+	return generated(ctx, sel, v)
 }
 
 // field is one selected field: its JSON key, what it is, and the plan of

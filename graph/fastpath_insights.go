@@ -36,29 +36,16 @@ var (
 // fastCategoryInsights replaces the generated marshaller of
 // Insights.byCategory at its call site.
 func (ec *executionContext) fastCategoryInsights(ctx context.Context, sel ast.SelectionSet, v []model.CategoryInsight) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	if FastPaths {
-		if p, ok := ec.planObject(ctx, sel, categoryInsightType); ok && p.fitsCategories(v) {
-			return objectList[model.CategoryInsight]{plan: p, items: v, source: categoryInsightSource}
-		}
-	}
-	return ec.marshalOCategoryInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐCategoryInsightᚄ(ctx, sel, v)
+	return fastList(ctx, ec, sel, v, categoryInsightType, (*objectPlan).fitsCategories, categoryInsightSource,
+		ec.marshalOCategoryInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐCategoryInsightᚄ)
 }
 
 // fastMonthInsights replaces the generated marshaller of Insights.byMonth
 // at its call site.
 func (ec *executionContext) fastMonthInsights(ctx context.Context, sel ast.SelectionSet, v []model.MonthInsight) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	if FastPaths {
-		if p, ok := ec.planObject(ctx, sel, monthInsightType); ok && fitsMonths(v) {
-			return objectList[model.MonthInsight]{plan: p, items: v, source: monthInsightSource}
-		}
-	}
-	return ec.marshalOMonthInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐMonthInsightᚄ(ctx, sel, v)
+	fits := func(_ *objectPlan, v []model.MonthInsight) bool { return fitsMonths(v) }
+	return fastList(ctx, ec, sel, v, monthInsightType, fits, monthInsightSource,
+		ec.marshalOMonthInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐMonthInsightᚄ)
 }
 
 func categoryInsightSource(c *model.CategoryInsight) source { return source{insight: c} }
