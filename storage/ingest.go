@@ -270,7 +270,7 @@ func decideLines(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.T
 		return err
 	}
 	rows, _ := tx.Query(ctx, `
-		SELECT consent_granted(c, 'PRODUCT_LEVEL_DATA', t) AND consent_granted(c, 'PRODUCT_LEVEL_DATA', $3)
+		SELECT `+productLevelSQL("c", "t")+` AND `+productLevelSQL("c", "$3")+`
 		FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u(c, t, n) ORDER BY n`,
 		customers, times, now)
 	keep, err := pgx.CollectRows(rows, pgx.RowTo[bool])

@@ -157,15 +157,15 @@ func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery, now time.T
 func (db *DB) countedSQL(ctx context.Context, q InsightsQuery) (string, any) {
 	switch {
 	case q.Owners != nil:
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM unnest($1::text[]) o`, q.Owners
+		return `SELECT o, ` + productLevelSQL("o", "$2") + ` AS covered FROM unnest($1::text[]) o`, q.Owners
 	case !q.Household:
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM (SELECT $1::text) v(o)`, q.Viewer
+		return `SELECT o, ` + productLevelSQL("o", "$2") + ` AS covered FROM (SELECT $1::text) v(o)`, q.Viewer
 	}
 	if id, ok := memberScope(ctx); ok && id == q.Viewer && !db.cfg.WithoutRowSecurity {
-		return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered
+		return `SELECT o, ` + productLevelSQL("o", "$2") + ` AS covered
 			FROM unnest((SELECT rls_visible())::text[]) o WHERE (SELECT rls_member()) = $1`, q.Viewer
 	}
-	return `SELECT o, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS covered FROM visible_owners($1, $2) o`, q.Viewer
+	return `SELECT o, ` + productLevelSQL("o", "$2") + ` AS covered FROM visible_owners($1, $2) o`, q.Viewer
 }
 
 // readSums sends the queries the plan needs as one batch and folds their
@@ -461,7 +461,7 @@ func (db *DB) NutrientProducts(ctx context.Context, owners []string, from, to mo
 				CROSS JOIN LATERAL (SELECT CASE l.unit
 					WHEN 'KG' THEN l.quantity::float8
 					WHEN 'PIECE' THEN l.quantity::float8 * p.net_weight_kg END AS kg) w
-				WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $4) AND p.energy_kj IS NOT NULL
+				WHERE `+productLevelSQL("o", "$4")+` AND p.energy_kj IS NOT NULL
 				GROUP BY l.gtin)
 			SELECT gtin, amount, amount / sum(amount) OVER () FROM amounts
 			WHERE amount > 0

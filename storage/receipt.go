@@ -41,7 +41,7 @@ func ownersCTE(household bool) string {
 		from = "visible_owners($1, $2) AS v(o)"
 	}
 	return `WITH owners AS (
-			SELECT o AS id, consent_granted(o, 'PRODUCT_LEVEL_DATA', $2) AS allowed
+			SELECT o AS id, ` + productLevelSQL("o", "$2") + ` AS allowed
 			FROM ` + from + `)`
 }
 
@@ -271,7 +271,7 @@ func linesWith(own bool) string {
 		SELECT * FROM unnest($1::text[], $2::bigint[], $5::text[]) AS k(customer_id, receipt_seq, resource)),
 	allowed AS (
 		SELECT o AS customer_id FROM ` + owners + `
-		WHERE consent_granted(o, 'PRODUCT_LEVEL_DATA', $3))`
+		WHERE ` + productLevelSQL("o", "$3") + `)`
 }
 
 // linesSelect reads the lines of the allowed keys with their products and

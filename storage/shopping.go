@@ -33,7 +33,7 @@ func (db *DB) ShoppingPurchases(ctx context.Context, customerID string, since ti
 			JOIN receipt_lines l ON l.customer_id = r.customer_id AND l.receipt_seq = r.receipt_seq
 			JOIN products p ON p.gtin = l.gtin
 			WHERE r.customer_id = $1 AND r.purchased_at > $2 AND r.purchased_at <= $3
-			  AND consent_granted($1, 'PRODUCT_LEVEL_DATA', $3)
+			  AND `+productLevelSQL("$1", "$3")+`
 			GROUP BY l.gtin, r.receipt_seq, r.purchased_at`, customerID, since, now)
 		var gtin string
 		var p insights.Purchase
