@@ -531,24 +531,38 @@ func TestInsightsHousehold(t *testing.T) {
 			t.Fatalf("a totals-only read was logged: %d -> %d", before, after)
 		}
 	})
-	t.Run("LoggedInTheReadTransaction", func(t *testing.T) {
-		// The log entries commit with the read or not at all: one
-		// transaction (one scope statement) holds the sums and the insert.
+	t.Run("LoggedOnceBeforeTheSumsAreRead", func(t *testing.T) {
+		// A read is recorded exactly once, and the record is written no
+		// later than the sums are read: in the statement that decides
+		// whose sums are read, committed before the answer returns (for a
+		// kept answer, it is the only statement; otherwise a second
+		// transaction reads the sums and records only members the first
+		// one did not).
+		before := len(accessLog(t, env, "hb"))
 		_, sqls := env.Tracer.Count(func() {
 			env.MustQuery(t, env.MemberToken("ha"),
 				`{ insights(from: "2026-06-02", to: "2026-06-09", scope: HOUSEHOLD) { byCategory { spendCents } carbon { co2eKg } } }`, nil)
 		})
-		scopes, inserts := 0, 0
-		for _, q := range sqls {
-			if strings.Contains(q, "omadata_scope(") {
-				scopes++
+		logged, read := -1, -1
+		for i, q := range sqls {
+			if logged < 0 && strings.Contains(q, "INSERT INTO access_events") {
+				logged = i
 			}
-			if strings.Contains(q, "INSERT INTO access_events") {
-				inserts++
+			if read < 0 && strings.Contains(q, "_rollups") {
+				read = i
 			}
 		}
-		if scopes != 1 || inserts != 1 || accessLog(t, env, "hb")[0].Resource != "insights 2026-06-02..2026-06-09" {
-			t.Fatalf("%d transactions, %d access log inserts:\n%s", scopes, inserts, strings.Join(sqls, "\n---\n"))
+		got := accessLog(t, env, "hb")
+		if len(got) != before+1 || got[0].Resource != "insights 2026-06-02..2026-06-09" || logged < 0 || read < logged {
+			t.Fatalf("%d access events for one read; logged by statement %d, sums read by statement %d:\n%s",
+				len(got)-before, logged, read, strings.Join(sqls, "\n---\n"))
+		}
+		// Asked again, the kept answer is used, and the read is recorded
+		// again, once.
+		env.MustQuery(t, env.MemberToken("ha"),
+			`{ insights(from: "2026-06-02", to: "2026-06-09", scope: HOUSEHOLD) { byCategory { spendCents } carbon { co2eKg } } }`, nil)
+		if n := len(accessLog(t, env, "hb")); n != before+2 {
+			t.Fatalf("%d access events for two reads", n-before)
 		}
 	})
 	t.Run("NotSharingSeesOnlySelf", func(t *testing.T) {

@@ -50,25 +50,38 @@ type InsightsResult struct {
 	Sums *model.InsightSums
 }
 
-// Insights reads the sums of an insights query in one transaction, in one
-// snapshot: one statement finds the members counted and which of them are
-// covered (their PRODUCT_LEVEL_DATA consent is checked here, where the
-// lines are read), with q.Log records the read in the covered members'
-// access logs (read-write then, so on the primary), and returns the
-// versions of their sums; then either the answer kept under those versions
-// is used (insights_cache.go), or one batch, one round trip, reads the
-// receipt totals and the covered members' product-level sums. Whole months
-// and years come from the rollups, the days of partial edge months from
-// the lines (insights.SplitSince, told the counted members' first
-// purchase, before which there is nothing to read), so the work does not
-// grow with the length of the range.
+// Insights reads the sums of an insights query. One statement finds the
+// members counted and which of them are covered (their PRODUCT_LEVEL_DATA
+// consent is checked here, where the lines are read), with q.Log records
+// the read in the covered members' access logs (read-write then, so on the
+// primary), and returns the versions of their sums. When the answer kept
+// under those versions is there (insights_cache.go), that is all: the
+// statement and the scope before it go in one round trip, in one implicit
+// transaction, committed (so the access events are durable) before the
+// answer is returned. Otherwise a REPEATABLE READ transaction runs the
+// statement again (logging only members the first one did not) and, in
+// the same snapshot, one batch reads the receipt totals and the covered
+// members' product-level sums. Whole months and years come from the
+// rollups, the days of partial edge months from the lines
+// (insights.SplitSince, told the counted members' first purchase, before
+// which there is nothing to read), so the work does not grow with the
+// length of the range.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, error) {
 	now := db.Now()
+	var logged []string
+	if db.insights.enabled() && !q.FromLines {
+		m, err := db.keptInsights(ctx, q, now)
+		if err != nil {
+			return nil, err
+		}
+		if res, ok := db.insights.get(m.key); ok {
+			return res, nil
+		}
+		logged = m.fresh.Covered
+	}
 	today := model.DateOf(now, db.cfg.Location)
-	sql, args := db.insightMembersSQL(ctx, q, now)
-	var res *InsightsResult
-	var key *insightsKey
-	kept := false
+	sql, args := db.insightMembersSQL(ctx, q, now, logged)
+	var m *insightMembers
 	// One snapshot for every statement: the versions an answer is kept
 	// under are those of the data it was read from.
 	pool, opts := db.read, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -76,71 +89,107 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 		pool, opts.AccessMode = db.pool, pgx.ReadWrite
 	}
 	err := db.inTx(ctx, pool, opts, func(tx pgx.Tx) error {
-		key = newInsightsKey(q)
-		fresh := &InsightsResult{Counted: []string{}, Covered: []string{}}
 		rows, _ := tx.Query(ctx, sql, args...)
-		var id string
-		var covered bool
-		var first pgtype.Date
-		var version *int64
-		catalog := int64(-1)
-		var since model.Date // the counted members' first purchase
-		if _, err := pgx.ForEachRow(rows, []any{&id, &covered, &first, &version, &catalog}, func() error {
-			fresh.Counted = append(fresh.Counted, id)
-			if covered {
-				fresh.Covered = append(fresh.Covered, id)
-			}
-			key.member(id, version, covered)
-			if d := model.DateOf(first.Time, time.UTC); first.Valid && (since.IsZero() || d.Before(since)) {
-				since = d
-			}
-			return nil
-		}); err != nil {
+		var err error
+		if m, err = scanInsightMembers(rows, q); err != nil {
 			return err
 		}
-		key.catalog(catalog)
-		if res, kept = db.insights.get(key); kept {
-			return nil
-		}
-		res = fresh
-		plan := insights.SplitSince(q.From, q.To, since, today)
+		plan := insights.SplitSince(q.From, q.To, m.since, today)
 		if q.FromLines {
 			none := insights.MonthOf(q.From)
 			plan = insights.Plan{FirstMonth: none, EndMonth: none, Add: []insights.DayRange{{From: q.From, To: q.To}},
 				Categories: insights.YearPlan{FirstYear: none, EndYear: none}}
 		}
-		return db.readSums(ctx, tx, q, plan, res, catalog)
+		return db.readSums(ctx, tx, q, plan, m.fresh, m.catalog)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !kept {
-		db.insights.put(key, res)
+	db.insights.put(m.key, m.fresh)
+	return m.fresh, nil
+}
+
+// keptInsights runs the members statement of q alone, after the scope
+// statement, as one batch: one round trip and one implicit transaction,
+// committed when the batch ends.
+func (db *DB) keptInsights(ctx context.Context, q InsightsQuery, now time.Time) (*insightMembers, error) {
+	pool := db.read
+	if q.Log != nil {
+		pool = db.pool
 	}
-	return res, nil
+	b := &pgx.Batch{}
+	if sql, args := db.scopeStatement(ctx); sql != "" {
+		b.Queue(sql, args...)
+	}
+	var m *insightMembers
+	sql, args := db.insightMembersSQL(ctx, q, now, nil)
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) (err error) {
+		m, err = scanInsightMembers(rows, q)
+		return err
+	})
+	if err := mapError(pool.SendBatch(ctx, b).Close()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// insightMembers is what the members statement of an insights query found.
+type insightMembers struct {
+	fresh   *InsightsResult // Counted and Covered; the sums still to read
+	key     *insightsKey
+	since   model.Date // the counted members' first purchase
+	catalog int64
+}
+
+// scanInsightMembers reads the rows of the members statement of q.
+func scanInsightMembers(rows pgx.Rows, q InsightsQuery) (*insightMembers, error) {
+	m := &insightMembers{fresh: &InsightsResult{Counted: []string{}, Covered: []string{}}, key: newInsightsKey(q), catalog: -1}
+	var id string
+	var covered bool
+	var first pgtype.Date
+	var version *int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &covered, &first, &version, &m.catalog}, func() error {
+		m.fresh.Counted = append(m.fresh.Counted, id)
+		if covered {
+			m.fresh.Covered = append(m.fresh.Covered, id)
+		}
+		m.key.member(id, version, covered)
+		if d := model.DateOf(first.Time, time.UTC); first.Valid && (m.since.IsZero() || d.Before(m.since)) {
+			m.since = d
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	m.key.catalog(m.catalog)
+	return m, nil
 }
 
 // insightMembersSQL returns the statement that lists the members q counts,
 // each with whether their PRODUCT_LEVEL_DATA is granted now, their first
 // purchase, their sums version and the catalog's version, and records q.Log
-// for the covered members other than the viewer when the query reads
-// product-level sums; and its arguments.
-func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery, now time.Time) (string, []any) {
+// for the covered members other than the viewer, and other than those in
+// logged (whose access events for this read are recorded already), when
+// the query reads product-level sums; and its arguments.
+func (db *DB) insightMembersSQL(ctx context.Context, q InsightsQuery, now time.Time, logged []string) (string, []any) {
 	members, arg := db.countedSQL(ctx, q)
 	args := []any{arg, now}
-	logged := ""
+	logging := ""
 	if q.Log != nil && (q.Months || q.Categories) {
 		// The access event of a household member names them by first name,
 		// as the owner knows them.
-		logged = `, logged AS (
+		logging = `, logged AS (
 			INSERT INTO access_events (customer_id, at, actor_kind, actor_id, actor_name, resource, purpose)
 			SELECT o, $2, $3, $4, coalesce($5, CASE WHEN $3 = 'HOUSEHOLD_MEMBER'
 					THEN (SELECT split_part(x.name, ' ', 1) FROM members x WHERE x.customer_id = $4) END), $6, $7
-			FROM m WHERE covered AND o <> $8)`
+			FROM m WHERE covered AND o <> $8 AND o <> ALL($9::text[]))`
 		l := q.Log
-		args = append(args, string(l.ActorKind), l.ActorID, l.ActorName, l.Resource, l.Purpose, q.Viewer)
+		if logged == nil {
+			logged = []string{}
+		}
+		args = append(args, string(l.ActorKind), l.ActorID, l.ActorName, l.Resource, l.Purpose, q.Viewer, logged)
 	}
-	return `WITH m AS (` + members + `)` + logged + `
+	return `WITH m AS (` + members + `)` + logging + `
 		SELECT o, covered, (SELECT min(purchased_on) FROM receipts WHERE customer_id = o),
 			(SELECT sums_version FROM members WHERE customer_id = o), (SELECT version FROM catalog_version)
 		FROM m ORDER BY o`, args

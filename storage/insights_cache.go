@@ -163,3 +163,6 @@ func (db *DB) InsightsCacheStats() (hits, misses int64) {
 	}
 	return db.insights.hits.Load(), db.insights.misses.Load()
 }
+
+// enabled reports whether answers are kept at all.
+func (c *insightsCache) enabled() bool { return c != nil }

@@ -39,12 +39,10 @@ func asSystem(ctx context.Context) context.Context {
 }
 
 // beginSQL returns what begins every storage transaction: BEGIN with
-// opts, and the scope statement, which sets the row-level security
-// settings and switches to the unprivileged role. Both go in one message
+// opts, and the scope statement (scopeSQL). Both go in one message
 // (PostgreSQL's simple protocol runs them in order, and the transaction
 // BEGIN opens stays open), so a transaction starts in one round trip, not
-// two. The simple protocol has no parameters: the scope's values are
-// written as literals by quoteLiteral.
+// two.
 func (db *DB) beginSQL(ctx context.Context, opts pgx.TxOptions) (string, error) {
 	var b strings.Builder
 	b.WriteString("BEGIN")
@@ -54,8 +52,21 @@ func (db *DB) beginSQL(ctx context.Context, opts pgx.TxOptions) (string, error) 
 	if opts.AccessMode != "" {
 		b.WriteString(" " + strings.ToUpper(string(opts.AccessMode)))
 	}
+	scope, err := db.scopeSQL(ctx)
+	if err != nil || scope == "" {
+		return b.String(), err
+	}
+	return b.String() + "; " + scope, nil
+}
+
+// scopeSQL returns the scope statement, which sets the row-level security
+// settings of the transaction and switches to the unprivileged role ("" when
+// row-level security is off). Its values are written as literals by
+// quoteLiteral, so it also runs where the simple protocol has no
+// parameters.
+func (db *DB) scopeSQL(ctx context.Context) (string, error) {
 	if db.cfg.WithoutRowSecurity {
-		return b.String(), nil
+		return "", nil
 	}
 	scope, viewer := "system", ""
 	if id, ok := memberScope(ctx); ok {
@@ -67,11 +78,29 @@ func (db *DB) beginSQL(ctx context.Context, opts pgx.TxOptions) (string, error) 
 	}
 	// Microseconds, truncated, as pgx encodes a time parameter.
 	at := db.Now().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")
-	b.WriteString("; SELECT omadata_scope('" + scope + "', " + v + ", '" + at + "'::timestamptz)")
+	sql := "SELECT omadata_scope('" + scope + "', " + v + ", '" + at + "'::timestamptz)"
 	if db.rls {
-		b.WriteString(", set_config('role', 'omadata_app', true)")
+		sql += ", set_config('role', 'omadata_app', true)"
 	}
-	return b.String(), nil
+	return sql, nil
+}
+
+// scopeStatement is scopeSQL with its values as parameters, for a batch,
+// where a statement's text is prepared once per connection ("" when
+// row-level security is off).
+func (db *DB) scopeStatement(ctx context.Context) (string, []any) {
+	if db.cfg.WithoutRowSecurity {
+		return "", nil
+	}
+	scope, viewer := "system", ""
+	if id, ok := memberScope(ctx); ok {
+		scope, viewer = "member", id
+	}
+	sql := "SELECT omadata_scope($1, $2, $3::timestamptz)"
+	if db.rls {
+		sql += ", set_config('role', 'omadata_app', true)"
+	}
+	return sql, []any{scope, viewer, db.Now()}
 }
 
 // quoteLiteral writes s as an SQL string literal: in quotes, each quote
