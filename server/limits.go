@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -150,6 +151,18 @@ func listCost(size *int, child int) int {
 type queryLimits struct {
 	limits Limits
 	es     graphql.ExecutableSchema
+	// selections keeps the selection count of documents seen before, by
+	// their text: apps send the same few documents over and over, and
+	// parsing one again costs more than the rest of this check.
+	selections *lru.Cache[string, int]
+}
+
+// newQueryLimits returns the extension that enforces limits, keeping the
+// selection counts of the last 1,000 documents (as gqlgen keeps their
+// parses).
+func newQueryLimits(limits Limits) *queryLimits {
+	selections, _ := lru.New[string, int](1000) // errors only for a size < 1
+	return &queryLimits{limits: limits, selections: selections}
 }
 
 var _ interface {
@@ -171,11 +184,27 @@ func (q *queryLimits) Validate(es graphql.ExecutableSchema) error {
 // before gqlgen validates it. A document that does not parse is left to
 // gqlgen, which reports why (the token limit keeps that parse cheap).
 func (q *queryLimits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, q.limits.MaxTokens)
-	if err != nil {
-		return nil
+	n, seen := q.selections.Get(p.Query)
+	if !seen {
+		var ok bool
+		if n, ok = q.countSelections(p.Query); !ok {
+			return nil
+		}
+		q.selections.Add(p.Query, n)
 	}
-	n := 0
+	if n > q.limits.MaxFields {
+		return tooComplex("the query document has %d selections (fields and fragment spreads), over the limit of %d", n, q.limits.MaxFields)
+	}
+	return nil
+}
+
+// countSelections parses query and counts its selections; ok is false if
+// it does not parse.
+func (q *queryLimits) countSelections(query string) (n int, ok bool) {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, q.limits.MaxTokens)
+	if err != nil {
+		return 0, false
+	}
 	var count func(ast.SelectionSet)
 	count = func(set ast.SelectionSet) {
 		for _, sel := range set {
@@ -196,10 +225,7 @@ func (q *queryLimits) MutateOperationParameters(_ context.Context, p *graphql.Ra
 	for _, f := range doc.Fragments {
 		count(f.SelectionSet)
 	}
-	if n > q.limits.MaxFields {
-		return tooComplex("the query document has %d selections (fields and fragment spreads), over the limit of %d", n, q.limits.MaxFields)
-	}
-	return nil
+	return n, true
 }
 
 // MutateOperationContext measures the operation and refuses it if it is

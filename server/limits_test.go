@@ -116,6 +116,9 @@ func TestQueryLimits(t *testing.T) {
 	})
 	t.Run("ErrThousandAliases", func(t *testing.T) {
 		refusedBeforeExecution(t, env, tok, aliases(1000, "me { id }"), "the query document has 2000 selections")
+		// Sent again, its count is the one kept from the first time, and
+		// it is refused the same way.
+		refusedBeforeExecution(t, env, tok, aliases(1000, "me { id }"), "the query document has 2000 selections")
 	})
 	t.Run("ErrRepeatedField", func(t *testing.T) {
 		// Validation compares same-named fields pairwise: refused before.

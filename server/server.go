@@ -84,7 +84,7 @@ func newGraphQL(cfg Config, m *metrics) http.Handler {
 	if cfg.Dev {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(&queryLimits{limits: cfg.Limits})
+	srv.Use(newQueryLimits(cfg.Limits))
 	srv.SetErrorPresenter(codePresenter(limitPresenter(errorPresenter(cfg.Logger), cfg.Dev)))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	return srv
