@@ -399,3 +399,52 @@ func acmeThumbprint(t *testing.T, pub crypto.PublicKey) string {
 	}
 	return s
 }
+
+// TestVerifiedTokensKept checks that a token kept after its first
+// verification is still held to its times, and that nothing but the very
+// same token, signature and all, is taken for it.
+func TestVerifiedTokensKept(t *testing.T) {
+	k := testKeys()
+	clock := newFakeClock()
+	v := newTestVerifier(t, Config{DevKey: k.ed1.Public(), Now: clock.Now})
+	ctx := context.Background()
+	token := sign(t, jwt.SigningMethodEdDSA, k.ed1, nil, validClaims(clock.Now()))
+	for range 2 {
+		if id, err := v.Verify(ctx, token); err != nil || id.Subject != "customer-42" {
+			t.Fatalf("Verify = %+v, %v", id, err)
+		}
+	}
+	// The same claims under another signature are another token.
+	forged := token[:len(token)-4] + "AAAA"
+	if forged == token {
+		forged = token[:len(token)-4] + "BBBB"
+	}
+	_, err := v.Verify(ctx, forged)
+	wantError(t, err, model.Unauthenticated, "invalid signature")
+	// Kept or not, an expired token is refused, with the parser's reason,
+	// once the leeway has passed too.
+	clock.Add(time.Hour + defaultLeeway - time.Second)
+	if _, err := v.Verify(ctx, token); err != nil {
+		t.Fatalf("within the leeway: %v", err)
+	}
+	clock.Add(2 * time.Second)
+	_, err = v.Verify(ctx, token)
+	wantError(t, err, model.Unauthenticated, "token expired")
+}
+
+// TestVerifiedTokenExpiresWhileKept checks a kept token against its expiry
+// before the keeping time is up.
+func TestVerifiedTokenExpiresWhileKept(t *testing.T) {
+	k := testKeys()
+	clock := newFakeClock()
+	v := newTestVerifier(t, Config{DevKey: k.ed1.Public(), Leeway: -1, Now: clock.Now}) // no leeway
+	claims := validClaims(clock.Now())
+	claims["exp"] = clock.Now().Add(10 * time.Second).Unix()
+	token := sign(t, jwt.SigningMethodEdDSA, k.ed1, nil, claims)
+	if _, err := v.Verify(context.Background(), token); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(11 * time.Second) // well within verifiedFor
+	_, err := v.Verify(context.Background(), token)
+	wantError(t, err, model.Unauthenticated, "token expired")
+}
