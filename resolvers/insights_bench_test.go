@@ -28,8 +28,8 @@ import (
 // topSources (which read the lines of the range: docs/insights.md). With
 // $byMonth false it leaves out byMonth, whose answer itself is ten times
 // longer for ten years than for one.
-const benchQuery = `query($from: Date!, $to: Date!, $byMonth: Boolean!) {
-  insights(from: $from, to: $to, scope: HOUSEHOLD) {
+const benchQuery = `query($from: Date!, $to: Date!, $byMonth: Boolean!, $scope: InsightScope = HOUSEHOLD) {
+  insights(from: $from, to: $to, scope: $scope) {
     membersCounted membersCovered spendCents receiptCount productSpendCents
     byCategory { category { id name } spendCents weightKg co2eKg }
     byMonth @include(if: $byMonth) { month spendCents fruitVegKg co2eKg domesticShare }
@@ -194,13 +194,13 @@ func benchHandler(b *testing.B, env *servertest.Env, db *storage.DB) http.Handle
 // queryMonths runs benchQuery through handler, with byMonth or without;
 // any error is returned.
 func (h *heavyHousehold) queryMonths(handler http.Handler, from, to string, byMonth bool) error {
-	return h.post(handler, queryBody(from, to, byMonth))
+	return h.post(handler, queryBody("HOUSEHOLD", from, to, byMonth))
 }
 
-// queryBody is the body of a POST of benchQuery.
-func queryBody(from, to string, byMonth bool) []byte {
+// queryBody is the body of a POST of benchQuery in scope.
+func queryBody(scope, from, to string, byMonth bool) []byte {
 	body, _ := json.Marshal(map[string]any{"query": benchQuery,
-		"variables": map[string]any{"from": from, "to": to, "byMonth": byMonth}})
+		"variables": map[string]any{"from": from, "to": to, "byMonth": byMonth, "scope": scope}})
 	return body
 }
 
@@ -294,10 +294,14 @@ func BenchmarkInsights(b *testing.B) {
 		b.ReportMetric(med["lines-1y"]/med["cold-1y"], "lines/cold-1y")
 		b.ReportMetric(med["lines-10y"]/med["storage-10y"], "lines/storage-10y")
 	})
-	b.Run("HTTP/OneYearAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, oneYearFrom) })
-	b.Run("HTTP/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, tenYearsFrom) })
-	b.Run("Cold/OneYearAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, oneYearFrom) })
-	b.Run("Cold/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, tenYearsFrom) })
+	b.Run("HTTP/OneYearAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, "HOUSEHOLD", oneYearFrom) })
+	b.Run("HTTP/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, "HOUSEHOLD", tenYearsFrom) })
+	// The same member's own insights (scope ME): the same answer's size
+	// and path, without the household read's access events and their
+	// durable commit.
+	b.Run("HTTP/Me/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, "ME", tenYearsFrom) })
+	b.Run("Cold/OneYearAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, "HOUSEHOLD", oneYearFrom) })
+	b.Run("Cold/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, "HOUSEHOLD", tenYearsFrom) })
 }
 
 // median returns the median of ds in milliseconds (0 for none: the
@@ -331,10 +335,10 @@ const loadSeconds, warmSeconds = 10, 2
 // scheduled time whatever the others do (an open loop, so a slow answer
 // cannot hold the next request back), and reports the latency percentiles
 // measured from the scheduled time.
-func (h *heavyHousehold) load(b *testing.B, handler http.Handler, perSecond int, from string) {
-	h.openLoop(b, handler, perSecond, warmSeconds, from)
+func (h *heavyHousehold) load(b *testing.B, handler http.Handler, perSecond int, scope, from string) {
+	h.openLoop(b, handler, perSecond, warmSeconds, scope, from)
 	b.ResetTimer()
-	lat := h.openLoop(b, handler, perSecond, loadSeconds, from)
+	lat := h.openLoop(b, handler, perSecond, loadSeconds, scope, from)
 	b.StopTimer()
 	n := len(lat)
 	slices.Sort(lat)
@@ -348,12 +352,12 @@ func (h *heavyHousehold) load(b *testing.B, handler http.Handler, perSecond int,
 
 // openLoop sends perSecond requests a second for seconds and returns their
 // latencies.
-func (h *heavyHousehold) openLoop(b *testing.B, handler http.Handler, perSecond, seconds int, from string) []time.Duration {
+func (h *heavyHousehold) openLoop(b *testing.B, handler http.Handler, perSecond, seconds int, scope, from string) []time.Duration {
 	n := seconds * perSecond
 	interval := time.Second / time.Duration(perSecond)
 	lat := make([]time.Duration, n)
 	errs := make([]error, n)
-	body := queryBody(from, rangeTo, true) // the app's request, made once
+	body := queryBody(scope, from, rangeTo, true) // the app's request, made once
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := 0; i < n; i++ {
