@@ -123,3 +123,40 @@ func TestSameSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestReportDocs checks which runs replace the docs' generated section: a
+// complete run with the compare phase, or any run given -docs; a run of
+// other phases, or one that stopped early, writes its results only.
+func TestReportDocs(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		phases  string
+		failure string
+		docsSet bool
+		want    bool
+	}{
+		{"OKComplete", "import,compare,latency,ingest,mix,growth", "", false, true},
+		{"OKWithoutGrowth", "compare,latency", "", false, true},
+		{"OKDocsGiven", "ingest", "", true, true},
+		{"OnePhase", "ingest", "", false, false},
+		{"StoppedEarly", "import,compare,latency,ingest,mix,growth", "ingest: context canceled", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			docs := filepath.Join(dir, "performance.md")
+			os.WriteFile(docs, []byte("# Performance\n"), 0o644)
+			o := options{out: filepath.Join(dir, "results"), docs: docs, docsSet: tt.docsSet, phases: tt.phases}
+			r := &report{Started: time.Now().UTC(), Settings: map[string]any{}, Failure: tt.failure}
+			if err := r.write(o); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(docs)
+			if got := strings.Contains(string(b), beginMarker); got != tt.want {
+				t.Fatalf("docs rewritten: %v, want %v", got, tt.want)
+			}
+			if files, _ := os.ReadDir(o.out); len(files) != 2 {
+				t.Fatalf("%d result files, want the JSON and the Markdown", len(files))
+			}
+		})
+	}
+}

@@ -33,6 +33,7 @@ type options struct {
 	peerDir        string
 	out            string // bench/results
 	docs           string // docs/performance.md
+	docsSet        bool   // -docs given: write it whatever the phases
 	phases         string
 	window         time.Duration // measured part of each fixed-rate run
 	warmup         time.Duration
@@ -58,7 +59,7 @@ func parseFlags() options {
 	flag.StringVar(&o.bin, "bin", "bin/omadata", "the omadata binary")
 	flag.StringVar(&o.peerDir, "peer", "bench/peer", "the peer's directory (npm ci done)")
 	flag.StringVar(&o.out, "out", "bench/results", "where results go")
-	flag.StringVar(&o.docs, "docs", "docs/performance.md", "the report in the docs (its generated section is replaced)")
+	flag.StringVar(&o.docs, "docs", "docs/performance.md", "the report in the docs (its generated section is replaced; by default only by a complete run with the compare phase)")
 	flag.StringVar(&o.phases, "phases", "import,compare,latency,ingest,mix,growth", "phases to run, comma-separated")
 	flag.DurationVar(&o.window, "window", 10*time.Second, "measured time of each fixed-rate run")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each run's window")
@@ -79,6 +80,7 @@ func parseFlags() options {
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of omadata serve, as K=V,K=V (for experiments such as GOGC=400)")
 	flag.BoolVar(&o.keepImport, "keep-import", false, "keep the import phase's database (bench_import) and file (import.ndjson)")
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) { o.docsSet = o.docsSet || f.Name == "docs" })
 	o.importSpec.Seed = o.seed + 100 // other people than the main set's
 	return o
 }
