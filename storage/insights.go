@@ -118,8 +118,12 @@ func (db *DB) keptInsights(ctx context.Context, q InsightsQuery, now time.Time) 
 		pool = db.pool
 	}
 	b := &pgx.Batch{}
-	if sql, args := db.scopeStatement(ctx); sql != "" {
-		b.Queue(sql, args...)
+	scope, args, err := db.scopeStatement(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if scope != "" {
+		b.Queue(scope, args...)
 	}
 	var m *insightMembers
 	sql, args := db.insightMembersSQL(ctx, q, now, nil)

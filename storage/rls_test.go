@@ -134,4 +134,24 @@ func TestScopeLiterals(t *testing.T) {
 	if _, err := env.DB.Member(storage.WithMember(ctx, "nul\x00byte"), "m1"); model.ErrorCode(err) != model.BadUserInput {
 		t.Fatalf("an id with a NUL byte: %v", err)
 	}
+	// The insights of a household read send the scope with parameters, in
+	// one batch with the read (storage.Insights): the same ids count nobody
+	// there, and the same id is refused.
+	insights := func(id string) (*storage.InsightsResult, error) {
+		today := model.DateOf(env.Clock.Now(), servertest.Helsinki)
+		return env.DB.Insights(storage.WithMember(ctx, id), storage.InsightsQuery{Viewer: id, Household: true,
+			From: today.AddDays(-30), To: today, Months: true, Categories: true,
+			Log: &storage.Access{ActorKind: model.ActorKindHouseholdMember, ActorID: id, Resource: "insights", Purpose: "test"}})
+	}
+	for _, id := range []string{`o'brien`, `m1' OR 'a'='a`, `x', now()); DROP TABLE members; --`} {
+		if res, err := insights(id); err != nil || len(res.Counted) != 0 {
+			t.Fatalf("viewer %q's household insights: %+v, %v", id, res, err)
+		}
+	}
+	if res, err := insights("m1"); err != nil || len(res.Counted) != 1 || res.Counted[0] != "m1" {
+		t.Fatalf("m1's own household insights: %+v, %v", res, err)
+	}
+	if _, err := insights("nul\x00byte"); model.ErrorCode(err) != model.BadUserInput {
+		t.Fatalf("household insights of an id with a NUL byte: %v", err)
+	}
 }

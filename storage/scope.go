@@ -87,30 +87,41 @@ func (db *DB) scopeSQL(ctx context.Context) (string, error) {
 
 // scopeStatement is scopeSQL with its values as parameters, for a batch,
 // where a statement's text is prepared once per connection ("" when
-// row-level security is off).
-func (db *DB) scopeStatement(ctx context.Context) (string, []any) {
+// row-level security is off). An id text cannot hold is refused as there.
+func (db *DB) scopeStatement(ctx context.Context) (string, []any, error) {
 	if db.cfg.WithoutRowSecurity {
-		return "", nil
+		return "", nil, nil
 	}
 	scope, viewer := "system", ""
 	if id, ok := memberScope(ctx); ok {
 		scope, viewer = "member", id
 	}
+	if err := checkText(viewer); err != nil {
+		return "", nil, err
+	}
 	sql := "SELECT omadata_scope($1, $2, $3::timestamptz)"
 	if db.rls {
 		sql += ", set_config('role', 'omadata_app', true)"
 	}
-	return sql, []any{scope, viewer, db.Now()}
+	return sql, []any{scope, viewer, db.Now()}, nil
 }
 
 // quoteLiteral writes s as an SQL string literal: in quotes, each quote
 // doubled (standard_conforming_strings is on, PostgreSQL's default since
 // 9.1, so a backslash is an ordinary character). Text cannot hold a NUL.
 func quoteLiteral(s string) (string, error) {
-	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
-		return "", model.InputErrorf("subject", "is not valid text")
+	if err := checkText(s); err != nil {
+		return "", err
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+}
+
+// checkText refuses a subject PostgreSQL's text cannot hold.
+func checkText(s string) error {
+	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+		return model.InputErrorf("subject", "is not valid text")
+	}
+	return nil
 }
 
 // checkRLSRole reports whether the connected user may switch to
