@@ -10,9 +10,13 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -337,10 +341,16 @@ const loadSeconds, warmSeconds = 10, 2
 // measured from the scheduled time.
 func (h *heavyHousehold) load(b *testing.B, handler http.Handler, perSecond int, scope, from string) {
 	h.openLoop(b, handler, perSecond, warmSeconds, scope, from)
+	cpu0 := h.cpu(b)
 	b.ResetTimer()
 	lat := h.openLoop(b, handler, perSecond, loadSeconds, scope, from)
 	b.StopTimer()
 	n := len(lat)
+	cpu := h.cpu(b).minus(cpu0)
+	// CPU per request moves less with the machine's other load than
+	// latency does: the steadier figure to compare changes by.
+	b.ReportMetric(cpu.process.Seconds()*1000/float64(n), "go-cpu-ms/req")
+	b.ReportMetric(cpu.postgres.Seconds()*1000/float64(n), "pg-cpu-ms/req")
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Microseconds()) / 1000 }
 	b.ReportMetric(float64(n), "requests")
@@ -348,6 +358,59 @@ func (h *heavyHousehold) load(b *testing.B, handler http.Handler, perSecond int,
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(pct(1), "max-ms")
 	b.ReportMetric(0, "ns/op")
+}
+
+// cpuTimes are CPU times used so far: process by this test process (the
+// handler and the load generator both), postgres by the PostgreSQL server
+// the household's database is on (its postmaster and every child).
+type cpuTimes struct{ process, postgres time.Duration }
+
+func (c cpuTimes) minus(d cpuTimes) cpuTimes {
+	return cpuTimes{c.process - d.process, c.postgres - d.postgres}
+}
+
+// cpu reads the CPU times: getrusage, and /proc for the server's
+// processes, found as the parent of a connection's backend and its
+// children. Backends that exit in between take their time with them; the
+// pool keeps its connections through a run.
+func (h *heavyHousehold) cpu(b *testing.B) cpuTimes {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	c := cpuTimes{process: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	var backend int
+	if err := h.env.DB.Pool().QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		b.Fatal(err)
+	}
+	postmaster, _, _ := procStat(backend)
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		if ppid, ticks, ok := procStat(pid); ok && (pid == postmaster || ppid == postmaster) {
+			c.postgres += time.Duration(ticks) * (time.Second / 100) // USER_HZ
+		}
+	}
+	return c
+}
+
+// procStat returns a process's parent and its user and system CPU time in
+// clock ticks, from /proc/PID/stat.
+func procStat(pid int) (ppid int, ticks int64, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command may hold spaces
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return ppid, utime + stime, true
 }
 
 // openLoop sends perSecond requests a second for seconds and returns their
