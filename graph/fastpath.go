@@ -25,6 +25,7 @@ package graph
 // the same for the lists of the insights query.
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"math"
@@ -223,7 +224,15 @@ type objectList[T any] struct {
 
 // MarshalGQL writes the list.
 func (l objectList[T]) MarshalGQL(w io.Writer) {
-	buf := make([]byte, 0, 256*len(l.items))
+	var buf []byte
+	if bb, ok := w.(*bytes.Buffer); ok {
+		// gqlgen writes the response into a bytes.Buffer: append to its
+		// free space instead of to a list of our own, then copied.
+		bb.Grow(256 * len(l.items))
+		buf = bb.AvailableBuffer()
+	} else {
+		buf = make([]byte, 0, 256*len(l.items))
+	}
 	buf = append(buf, '[')
 	for i := range l.items {
 		if i > 0 {
