@@ -386,7 +386,7 @@ func (db *DB) MarketingAudience(ctx context.Context, q AudienceQuery) (*model.Au
 	return conn, err
 }
 
-// productLevelSQL is the SQL of "who's PRODUCT_LEVEL_DATA is granted at
+// productLevelSQL is the SQL of "whose PRODUCT_LEVEL_DATA is granted at
 // at" for statements that ask it per row: consent_state read in FROM,
 // which PostgreSQL inlines into the statement's own plan (migration
 // 00100), where consent_granted would run a function call per row, ten
