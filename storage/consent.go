@@ -354,8 +354,8 @@ func (db *DB) MarketingAudience(ctx context.Context, q AudienceQuery) (*model.Au
 		rows, _ := tx.Query(ctx, `
 			SELECT m.customer_id, m.name, m.email FROM members m
 			WHERE m.customer_id > $2
-				AND consent_granted(m.customer_id, $1, $3)
-				AND (NOT $4 OR consent_granted(m.customer_id, 'PRODUCT_LEVEL_DATA', $3))
+				AND `+grantedSQL("m.customer_id", "$1", "$3")+`
+				AND (NOT $4 OR `+productLevelSQL("m.customer_id", "$3")+`)
 			ORDER BY m.customer_id
 			LIMIT $5`, string(q.Purpose), q.After, now,
 			q.Purpose == model.ConsentPurposePersonalizedOffers, q.First+1)
@@ -386,11 +386,15 @@ func (db *DB) MarketingAudience(ctx context.Context, q AudienceQuery) (*model.Au
 	return conn, err
 }
 
-// productLevelSQL is the SQL of "whose PRODUCT_LEVEL_DATA is granted at
-// at" for statements that ask it per row: consent_state read in FROM,
-// which PostgreSQL inlines into the statement's own plan (migration
-// 00100), where consent_granted would run a function call per row, ten
-// times the cost.
-func productLevelSQL(who, at string) string {
-	return `coalesce((SELECT s.granted FROM consent_state(` + who + `, 'PRODUCT_LEVEL_DATA', ` + at + `) s), false)`
+// grantedSQL is the SQL of "whose consent for purpose is granted at at"
+// (each an SQL expression) for statements that ask it per row:
+// consent_state read in FROM, which PostgreSQL inlines into the
+// statement's own plan (migration 00100), where consent_granted would run
+// a function call per row, ten times the cost.
+func grantedSQL(who, purpose, at string) string {
+	return `coalesce((SELECT s.granted FROM consent_state(` + who + `, ` + purpose + `, ` + at + `) s), false)`
 }
+
+// productLevelSQL is grantedSQL for PRODUCT_LEVEL_DATA, which every read of
+// lines and sums asks.
+func productLevelSQL(who, at string) string { return grantedSQL(who, "'PRODUCT_LEVEL_DATA'", at) }
