@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omadata/omadata/graph/model"
 	"github.com/omadata/omadata/insights"
@@ -84,11 +85,11 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 	var m *insightMembers
 	// One snapshot for every statement: the versions an answer is kept
 	// under are those of the data it was read from.
-	pool, opts := db.read, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	if q.Log != nil {
-		pool, opts.AccessMode = db.pool, pgx.ReadWrite
+		opts.AccessMode = pgx.ReadWrite
 	}
-	err := db.inTx(ctx, pool, opts, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, db.insightsPool(q), opts, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, sql, args...)
 		var err error
 		if m, err = scanInsightMembers(rows, q); err != nil {
@@ -113,10 +114,6 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (*InsightsResult, e
 // statement, as one batch: one round trip and one implicit transaction,
 // committed when the batch ends.
 func (db *DB) keptInsights(ctx context.Context, q InsightsQuery, now time.Time) (*insightMembers, error) {
-	pool := db.read
-	if q.Log != nil {
-		pool = db.pool
-	}
 	b := &pgx.Batch{}
 	scope, args, err := db.scopeStatement(ctx)
 	if err != nil {
@@ -131,10 +128,19 @@ func (db *DB) keptInsights(ctx context.Context, q InsightsQuery, now time.Time) 
 		m, err = scanInsightMembers(rows, q)
 		return err
 	})
-	if err := mapError(pool.SendBatch(ctx, b).Close()); err != nil {
+	if err := mapError(db.insightsPool(q).SendBatch(ctx, b).Close()); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// insightsPool is where q runs: the primary when it records the read
+// (q.Log), else the read pool (a replica when there is one).
+func (db *DB) insightsPool(q InsightsQuery) *pgxpool.Pool {
+	if q.Log != nil {
+		return db.pool
+	}
+	return db.read
 }
 
 // insightMembers is what the members statement of an insights query found.

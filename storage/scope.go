@@ -65,12 +65,9 @@ func (db *DB) beginSQL(ctx context.Context, opts pgx.TxOptions) (string, error) 
 // quoteLiteral, so it also runs where the simple protocol has no
 // parameters.
 func (db *DB) scopeSQL(ctx context.Context) (string, error) {
-	if db.cfg.WithoutRowSecurity {
-		return "", nil
-	}
-	scope, viewer := "system", ""
-	if id, ok := memberScope(ctx); ok {
-		scope, viewer = "member", id
+	scope, viewer, on, err := db.scopeOf(ctx)
+	if !on || err != nil {
+		return "", err
 	}
 	v, err := quoteLiteral(viewer)
 	if err != nil {
@@ -78,32 +75,42 @@ func (db *DB) scopeSQL(ctx context.Context) (string, error) {
 	}
 	// Microseconds, truncated, as pgx encodes a time parameter.
 	at := db.Now().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")
-	sql := "SELECT omadata_scope('" + scope + "', " + v + ", '" + at + "'::timestamptz)"
-	if db.rls {
-		sql += ", set_config('role', 'omadata_app', true)"
-	}
-	return sql, nil
+	return db.scopeText("'"+scope+"'", v, "'"+at+"'"), nil
 }
 
 // scopeStatement is scopeSQL with its values as parameters, for a batch,
 // where a statement's text is prepared once per connection ("" when
-// row-level security is off). An id text cannot hold is refused as there.
+// row-level security is off).
 func (db *DB) scopeStatement(ctx context.Context) (string, []any, error) {
-	if db.cfg.WithoutRowSecurity {
-		return "", nil, nil
+	scope, viewer, on, err := db.scopeOf(ctx)
+	if !on || err != nil {
+		return "", nil, err
 	}
-	scope, viewer := "system", ""
+	return db.scopeText("$1", "$2", "$3"), []any{scope, viewer, db.Now()}, nil
+}
+
+// scopeOf returns the scope of ctx's transactions ("system", or "member"
+// and the viewer); on is false when row-level security is off. A viewer
+// id text cannot hold is refused.
+func (db *DB) scopeOf(ctx context.Context) (scope, viewer string, on bool, err error) {
+	if db.cfg.WithoutRowSecurity {
+		return "", "", false, nil
+	}
+	scope = "system"
 	if id, ok := memberScope(ctx); ok {
 		scope, viewer = "member", id
 	}
-	if err := checkText(viewer); err != nil {
-		return "", nil, err
-	}
-	sql := "SELECT omadata_scope($1, $2, $3::timestamptz)"
+	return scope, viewer, true, checkText(viewer)
+}
+
+// scopeText is the scope statement with its three values written as
+// given (literals or parameters).
+func (db *DB) scopeText(scope, viewer, at string) string {
+	sql := "SELECT omadata_scope(" + scope + ", " + viewer + ", " + at + "::timestamptz)"
 	if db.rls {
 		sql += ", set_config('role', 'omadata_app', true)"
 	}
-	return sql, []any{scope, viewer, db.Now()}, nil
+	return sql
 }
 
 // quoteLiteral writes s as an SQL string literal: in quotes, each quote
