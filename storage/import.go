@@ -309,7 +309,7 @@ func jsonProblem(err error) string {
 func (db *DB) importChunk(ctx context.Context, c *importChunk, sum *ImportSummary, mu *sync.Mutex, opt ImportOptions) error {
 	res := &model.IngestResult{}
 	err := db.importTx(ctx, c.now, func(tx pgx.Tx) error {
-		return db.ingest(ctx, tx, c.items, c.rej, res, c.now, copyLines)
+		return db.ingest(ctx, tx, c.items, c.rej, res, c.now, insertReceiptsThenCopyLines)
 	})
 	if err != nil {
 		return fmt.Errorf("import: batch ending at line %d: %w", c.line[len(c.line)-1], mapError(err))
@@ -357,9 +357,23 @@ func (db *DB) importTx(ctx context.Context, now time.Time, fn func(pgx.Tx) error
 var lineColumns = []string{"customer_id", "receipt_seq", "line_no", "gtin", "description", "quantity", "unit",
 	"unit_price_cents", "amount_cents", "discount_cents", "warranty_until", "purchased_on"}
 
-// copyLines is insertLines with COPY: the lines of the inserted receipts
-// that keep them, in one COPY statement (whose statement-level rollup
-// triggers fire as for an INSERT).
+// insertReceiptsThenCopyLines inserts the receipts, then COPYs the lines
+// of those it inserted that keep them in one COPY statement (whose
+// statement-level rollup triggers fire as for an INSERT). The import's
+// writers take members of their own (ImportReceipts), so the member locks
+// the receipts' trigger takes first cost them no waiting.
+func insertReceiptsThenCopyLines(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.Time) ([]*ingestItem, int, error) {
+	c := newReceiptRows(items)
+	rows, _ := tx.Query(ctx, receiptsSQL(""), c.args(now)...)
+	fresh, err := c.freshItems(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	stored, err := copyLines(ctx, tx, fresh)
+	return fresh, stored, err
+}
+
+// copyLines writes the lines of fresh receipts that keep them with COPY.
 func copyLines(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error) {
 	var rows [][]any
 	for _, it := range fresh {

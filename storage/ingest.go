@@ -165,7 +165,7 @@ func (db *DB) IngestReceipts(ctx context.Context, in []model.ReceiptInput) (*mod
 	res := &model.IngestResult{}
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		*res = model.IngestResult{}
-		return db.ingest(ctx, tx, items, rej, res, now, insertLines)
+		return db.ingest(ctx, tx, items, rej, res, now, insertReceiptsWithLines)
 	})
 	if err != nil {
 		return nil, err
@@ -175,13 +175,9 @@ func (db *DB) IngestReceipts(ctx context.Context, in []model.ReceiptInput) (*mod
 	return res, nil
 }
 
-// lineWriter writes the lines of freshly inserted receipts and returns how
-// many it wrote: insertLines for the service, copyLines for `omadata import`.
-type lineWriter func(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error)
-
 // ingest runs the steps of IngestReceipts (and of each ImportReceipts
 // chunk) inside its transaction.
-func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *rejections, res *model.IngestResult, now time.Time, writeLines lineWriter) error {
+func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *rejections, res *model.IngestResult, now time.Time, write receiptWriter) error {
 	// Resolve cards and stores; reject what is unknown.
 	if err := resolveOwners(ctx, tx, items, rej); err != nil {
 		return err
@@ -194,16 +190,13 @@ func (db *DB) ingest(ctx context.Context, tx pgx.Tx, items []*ingestItem, rej *r
 	if err := db.warranties(ctx, tx, items); err != nil {
 		return err
 	}
-	// Insert the receipts; keys already present are duplicates or conflicts.
-	fresh, err := insertReceipts(ctx, tx, items, now)
+	// Insert the receipts and their lines; keys already present are
+	// duplicates or conflicts.
+	fresh, stored, err := write(ctx, tx, items, now)
 	if err != nil {
 		return err
 	}
 	if err := classifyExisting(ctx, tx, items, fresh, rej, res); err != nil {
-		return err
-	}
-	stored, err := writeLines(ctx, tx, fresh)
-	if err != nil {
 		return err
 	}
 	res.Accepted, res.LinesStored = len(fresh), stored
@@ -330,23 +323,26 @@ func (it *ingestItem) maxWarranty() *time.Time {
 
 type receiptKey struct{ customer, source, externalID string }
 
-// insertReceipts inserts the first item of each key and returns the items
-// it inserted, with their sequence numbers.
-func insertReceipts(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.Time) ([]*ingestItem, error) {
-	first := map[receiptKey]*ingestItem{}
-	var cols struct {
-		customer, source, ext, card, store, currency []string
-		at, day                                      []time.Time
-		total, bonus, lineCount, stored              []int
-		warranty                                     []*time.Time
-		hash                                         [][]byte
-	}
+// receiptRows are the receipts an ingest inserts, as the columns of one
+// array insert: the first item of each key, in order.
+type receiptRows struct {
+	items                                        []*ingestItem
+	customer, source, ext, card, store, currency []string
+	at, day                                      []time.Time
+	total, bonus, lineCount, stored              []int
+	warranty                                     []*time.Time
+	hash                                         [][]byte
+}
+
+func newReceiptRows(items []*ingestItem) *receiptRows {
+	c := &receiptRows{}
+	seen := map[receiptKey]bool{}
 	for _, it := range items {
 		k := receiptKey{it.customer, it.in.Source, it.in.ExternalID}
-		if first[k] != nil {
+		if seen[k] {
 			continue
 		}
-		first[k] = it
+		seen[k] = true
 		stored := 0
 		if it.keep {
 			stored = len(it.in.Lines)
@@ -355,40 +351,118 @@ func insertReceipts(ctx context.Context, tx pgx.Tx, items []*ingestItem, now tim
 		if it.in.Currency != nil {
 			cur = *it.in.Currency
 		}
-		cols.customer, cols.source, cols.ext = append(cols.customer, it.customer), append(cols.source, it.in.Source), append(cols.ext, it.in.ExternalID)
-		cols.card, cols.store, cols.currency = append(cols.card, it.in.CardNumber), append(cols.store, it.in.StoreID), append(cols.currency, cur)
-		cols.at, cols.total, cols.bonus = append(cols.at, it.in.PurchasedAt), append(cols.total, it.in.TotalCents), append(cols.bonus, it.in.BonusEligibleCents)
-		cols.lineCount, cols.stored = append(cols.lineCount, len(it.in.Lines)), append(cols.stored, stored)
 		// The warranty end comes from the lines: a totals-only receipt keeps none.
 		var warranty *time.Time
 		if it.keep {
 			warranty = it.maxWarranty()
 		}
-		cols.warranty, cols.hash = append(cols.warranty, warranty), append(cols.hash, it.hash)
-		cols.day = append(cols.day, it.purchasedOn)
+		c.items = append(c.items, it)
+		c.customer, c.source, c.ext = append(c.customer, it.customer), append(c.source, it.in.Source), append(c.ext, it.in.ExternalID)
+		c.card, c.store, c.currency = append(c.card, it.in.CardNumber), append(c.store, it.in.StoreID), append(c.currency, cur)
+		c.at, c.total, c.bonus = append(c.at, it.in.PurchasedAt), append(c.total, it.in.TotalCents), append(c.bonus, it.in.BonusEligibleCents)
+		c.lineCount, c.stored = append(c.lineCount, len(it.in.Lines)), append(c.stored, stored)
+		c.warranty, c.hash, c.day = append(c.warranty, warranty), append(c.hash, it.hash), append(c.day, it.purchasedOn)
 	}
-	rows, _ := tx.Query(ctx, `
-		INSERT INTO receipts (customer_id, source, external_id, card_number, store_id, purchased_at,
-			total_cents, bonus_eligible_cents, currency, line_count, lines_stored, warranty_until, content_hash, ingested_at,
-			purchased_on)
-		SELECT c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, $14, d
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-			$7::bigint[], $8::bigint[], $9::text[], $10::int[], $11::int[], $12::date[], $13::bytea[], $15::date[])
-			AS u(c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, d)
-		ON CONFLICT (customer_id, source, external_id) DO NOTHING
-		RETURNING customer_id, source, external_id, receipt_seq`,
-		cols.customer, cols.source, cols.ext, cols.card, cols.store, cols.at, cols.total, cols.bonus,
-		cols.currency, cols.lineCount, cols.stored, cols.warranty, cols.hash, now, cols.day)
+	return c
+}
+
+func (c *receiptRows) args(now time.Time) []any {
+	return []any{c.customer, c.source, c.ext, c.card, c.store, c.at, c.total, c.bonus,
+		c.currency, c.lineCount, c.stored, c.warranty, c.hash, now, c.day}
+}
+
+// receiptsSQL inserts the receipts of receiptRows.args, skipping keys that
+// are stored already, and answers (i, receipt_seq) for each inserted one,
+// i being its position in the arrays from 1. linesCTE, if not empty, is
+// one more WITH item that may read k(i, customer_id, receipt_seq, day):
+// the inserted receipts.
+func receiptsSQL(linesCTE string) string {
+	return `
+		WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+				$7::bigint[], $8::bigint[], $9::text[], $10::int[], $11::int[], $12::date[], $13::bytea[], $15::date[])
+				WITH ORDINALITY AS u(c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, d, i)),
+		r AS (
+			INSERT INTO receipts (customer_id, source, external_id, card_number, store_id, purchased_at,
+				total_cents, bonus_eligible_cents, currency, line_count, lines_stored, warranty_until, content_hash, ingested_at,
+				purchased_on)
+			SELECT c, s, e, card, st, at, tot, bon, cur, lc, ls, w, h, $14, d FROM u
+			ON CONFLICT (customer_id, source, external_id) DO NOTHING
+			RETURNING customer_id, source, external_id, receipt_seq),
+		k AS (
+			SELECT u.i, r.customer_id, r.receipt_seq, u.d AS day
+			FROM r JOIN u ON u.c = r.customer_id AND u.s = r.source AND u.e = r.external_id)` + linesCTE + `
+		SELECT i, receipt_seq FROM k`
+}
+
+// freshItems reads the (i, receipt_seq) rows of receiptsSQL: the items it
+// inserted, with their sequence numbers.
+func (c *receiptRows) freshItems(rows pgx.Rows) ([]*ingestItem, error) {
 	var fresh []*ingestItem
-	var k receiptKey
-	var seq int64
-	_, err := pgx.ForEachRow(rows, []any{&k.customer, &k.source, &k.externalID, &seq}, func() error {
-		it := first[k]
+	var i, seq int64
+	_, err := pgx.ForEachRow(rows, []any{&i, &seq}, func() error {
+		it := c.items[i-1]
 		it.seq = seq
 		fresh = append(fresh, it)
 		return nil
 	})
 	return fresh, err
+}
+
+// receiptWriter inserts the receipts of items whose key is new (the first
+// item of each), with the lines of those that keep them, and returns the
+// items it inserted and how many lines it wrote: insertReceiptsWithLines
+// for the service, insertReceiptsThenCopyLines for `omadata import`.
+type receiptWriter func(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.Time) ([]*ingestItem, int, error)
+
+// insertReceiptsWithLines writes receipts and lines in one statement.
+// That is for the member locks: the rollup triggers of both tables fire at
+// the end of the statement, and the first of them locks the batch's
+// members until commit (migration 00030, rollup_lock_members). With the
+// receipts and lines inserted by separate statements, the lock came with
+// the receipts and was held while every line, its index entries and its
+// foreign-key check were written, so concurrent batches that share a
+// member (most of them, on a busy feed) waited for all of that.
+func insertReceiptsWithLines(ctx context.Context, tx pgx.Tx, items []*ingestItem, now time.Time) ([]*ingestItem, int, error) {
+	c := newReceiptRows(items)
+	var l struct {
+		unit, desc                          []string
+		gtin                                []*string
+		receipt, lineNo, price, amount, dis []int
+		qty                                 []float64
+		warranty                            []*time.Time
+	}
+	for i, it := range c.items {
+		if !it.keep {
+			continue
+		}
+		for j, line := range it.in.Lines {
+			l.receipt, l.lineNo = append(l.receipt, i+1), append(l.lineNo, j+1)
+			l.gtin, l.desc, l.qty, l.unit = append(l.gtin, line.Gtin), append(l.desc, line.Description), append(l.qty, line.Quantity), append(l.unit, string(line.Unit))
+			l.price, l.amount, l.dis = append(l.price, line.UnitPriceCents), append(l.amount, line.AmountCents), append(l.dis, deref(line.DiscountCents))
+			l.warranty = append(l.warranty, it.warranty[j])
+		}
+	}
+	rows, _ := tx.Query(ctx, receiptsSQL(`,
+		l AS (
+			INSERT INTO receipt_lines (customer_id, receipt_seq, line_no, gtin, description, quantity, unit,
+				unit_price_cents, amount_cents, discount_cents, warranty_until, purchased_on)
+			SELECT k.customer_id, k.receipt_seq, x.n, x.g, x.t, x.q, x.un, x.p, x.a, x.di, x.w, k.day
+			FROM unnest($16::int[], $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[],
+				$22::bigint[], $23::bigint[], $24::bigint[], $25::date[]) AS x(i, n, g, t, q, un, p, a, di, w)
+			JOIN k ON k.i = x.i)`),
+		append(c.args(now), l.receipt, l.lineNo, l.gtin, l.desc, l.qty, l.unit, l.price, l.amount, l.dis, l.warranty)...)
+	fresh, err := c.freshItems(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	stored := 0
+	for _, it := range fresh {
+		if it.keep {
+			stored += len(it.in.Lines)
+		}
+	}
+	return fresh, stored, nil
 }
 
 // classifyExisting sorts the items that were not inserted: same content as
@@ -431,43 +505,6 @@ func classifyExisting(ctx context.Context, tx pgx.Tx, items, fresh []*ingestItem
 		}
 	}
 	return nil
-}
-
-// insertLines writes the lines of the inserted receipts that keep them, in
-// one set-based INSERT of arrays (COPY is refused under row-level security,
-// and an array insert of a batch's lines is as fast), and returns how many
-// it wrote.
-func insertLines(ctx context.Context, tx pgx.Tx, fresh []*ingestItem) (int, error) {
-	var c struct {
-		customer, desc, unit        []string
-		gtin                        []*string
-		seq                         []int64
-		lineNo, price, amount, disc []int
-		qty                         []float64
-		warranty                    []*time.Time
-		day                         []time.Time
-	}
-	for _, it := range fresh {
-		if !it.keep {
-			continue
-		}
-		for j, l := range it.in.Lines {
-			c.customer, c.seq, c.lineNo = append(c.customer, it.customer), append(c.seq, it.seq), append(c.lineNo, j+1)
-			c.gtin, c.desc, c.qty, c.unit = append(c.gtin, l.Gtin), append(c.desc, l.Description), append(c.qty, l.Quantity), append(c.unit, string(l.Unit))
-			c.price, c.amount, c.disc = append(c.price, l.UnitPriceCents), append(c.amount, l.AmountCents), append(c.disc, deref(l.DiscountCents))
-			c.warranty, c.day = append(c.warranty, it.warranty[j]), append(c.day, it.purchasedOn)
-		}
-	}
-	if len(c.customer) == 0 {
-		return 0, nil
-	}
-	tag, err := tx.Exec(ctx, `
-		INSERT INTO receipt_lines (customer_id, receipt_seq, line_no, gtin, description, quantity, unit,
-			unit_price_cents, amount_cents, discount_cents, warranty_until, purchased_on)
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::numeric[], $7::text[],
-			$8::bigint[], $9::bigint[], $10::bigint[], $11::date[], $12::date[])`,
-		c.customer, c.seq, c.lineNo, c.gtin, c.desc, c.qty, c.unit, c.price, c.amount, c.disc, c.warranty, c.day)
-	return int(tag.RowsAffected()), err
 }
 
 // touchCardUse records card use for the retention policy's inactivity rule.
