@@ -312,6 +312,17 @@ func BenchmarkInsights(b *testing.B) {
 	// and path, without the household read's access events and their
 	// durable commit.
 	b.Run("HTTP/Me/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.handler, 200, "ME", tenYearsFrom) })
+	// What the household read's durable access-log write costs at this
+	// rate, measured beside the real thing: the same requests while
+	// PostgreSQL's commits do not wait for the WAL flush. Only this
+	// measurement runs so; rule 7's records stay durable before an answer
+	// in the service (docs/performance.md#insights).
+	b.Run("HTTP/OneYearAt200PerSecond/CommitsNotWaitingForFlush", func(b *testing.B) {
+		h.withoutSynchronousCommit(b, func() { h.load(b, h.handler, 200, "HOUSEHOLD", oneYearFrom) })
+	})
+	// And the disk's own part: one 8 kB write and fdatasync at the same
+	// rate, what a commit's WAL flush does, with nothing else running.
+	b.Run("Disk/FdatasyncAt200PerSecond", func(b *testing.B) { fdatasyncLoad(b, 200) })
 	b.Run("Cold/OneYearAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, "HOUSEHOLD", oneYearFrom) })
 	b.Run("Cold/TenYearsAt200PerSecond", func(b *testing.B) { h.load(b, h.cold, 200, "HOUSEHOLD", tenYearsFrom) })
 }
@@ -419,6 +430,63 @@ func procStat(pid int) (ppid int, ticks int64, ok bool) {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return ppid, utime + stime, true
+}
+
+// withoutSynchronousCommit runs fn while the server's sessions commit
+// without waiting for the WAL flush (ALTER SYSTEM and a reload reach the
+// pool's open connections), and restores the setting after.
+func (h *heavyHousehold) withoutSynchronousCommit(b *testing.B, fn func()) {
+	ctx := context.Background()
+	set := func(sql string) {
+		for _, q := range []string{sql, `SELECT pg_reload_conf()`} {
+			if _, err := h.env.DB.Pool().Exec(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // the backends take the reload at their next command
+	}
+	set(`ALTER SYSTEM SET synchronous_commit = off`)
+	defer set(`ALTER SYSTEM RESET synchronous_commit`)
+	fn()
+}
+
+// fdatasyncLoad writes 8 kB and calls fdatasync perSecond times a second
+// for loadSeconds, on the file system of the test's temporary directory,
+// and reports the latency percentiles of the pairs.
+func fdatasyncLoad(b *testing.B, perSecond int) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "wal"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	const segment = 16 << 20 // a WAL segment, written once so the loop only overwrites
+	if _, err := f.Write(make([]byte, segment)); err != nil || f.Sync() != nil {
+		b.Fatal(err)
+	}
+	page := make([]byte, 8192)
+	n := loadSeconds * perSecond
+	lat := make([]time.Duration, n)
+	tick := time.NewTicker(time.Second / time.Duration(perSecond))
+	defer tick.Stop()
+	b.ResetTimer()
+	for i := range lat {
+		<-tick.C
+		start := time.Now()
+		if _, err := f.WriteAt(page, int64(i*len(page))%segment); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			b.Fatal(err)
+		}
+		lat[i] = time.Since(start)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(1), "max-ms")
+	b.ReportMetric(0, "ns/op")
 }
 
 // openLoop sends perSecond requests a second for seconds and returns their
