@@ -157,20 +157,27 @@ func diff(a, b reflect.Value, path string) string {
 	return ""
 }
 
-// TestRollupsEqualLines is the property test of the rollups: for random
-// receipts and random ranges, insights from the rollups equal insights
-// computed straight from the lines, after inserts, after deleting receipts
-// and lines, after updates, and after a product correction and a rebuild.
-func TestRollupsEqualLines(t *testing.T) {
+// newRollupHousehold is a database with the test catalog and three adult
+// members of one household, and a random source seeded from the clock
+// (logged, so a failure can be replayed) on the given stream.
+func newRollupHousehold(t *testing.T, stream uint64) (*rand.Rand, *servertest.Env, []string) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 5))
 	env := servertest.New(t)
 	env.Catalog(t)
 	members := []string{"m1", "m2", "m3"}
 	for _, m := range members {
 		env.Member(t, servertest.MemberSpec{ID: m, Household: "h1", Birth: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
 	}
+	return rand.New(rand.NewPCG(seed, stream)), env, members
+}
+
+// TestRollupsEqualLines is the property test of the rollups: for random
+// receipts and random ranges, insights from the rollups equal insights
+// computed straight from the lines, after inserts, after deleting receipts
+// and lines, after updates, and after a product correction and a rebuild.
+func TestRollupsEqualLines(t *testing.T) {
+	rng, env, members := newRollupHousehold(t, 5)
 	// Ingest in several batches: later batches add to existing rollup rows.
 	all := randomReceipts(rng, members, 240, env.Clock.Now())
 	for i := 0; i < len(all); i += 60 {
@@ -320,15 +327,7 @@ func TestRebuildAppliesTimeZone(t *testing.T) {
 // runs, as the rollup rows' own row locks cover most interleavings; the
 // member lock is for the rest (docs/insights.md).
 func TestRollupsEqualLinesUnderConcurrentWriters(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 9))
-	env := servertest.New(t)
-	env.Catalog(t)
-	members := []string{"m1", "m2", "m3"}
-	for _, m := range members {
-		env.Member(t, servertest.MemberSpec{ID: m, Household: "h1", Birth: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
-	}
+	rng, env, members := newRollupHousehold(t, 9)
 	ctx := context.Background()
 	env.Ingest(t, randomReceipts(rng, members, 60, env.Clock.Now())...)
 	all := randomReceipts(rng, members, 240, env.Clock.Now())
