@@ -156,19 +156,31 @@ func (h *harness) settle(ctx context.Context, d *dataset) error {
 	if err := run(ctx, h.logs, "retention-"+d.dbName(), h.omadataEnv(d.url), h.opt.bin, "retention", "run"); err != nil {
 		return err
 	}
+	if err := vacuumAnalyze(ctx, d.url); err != nil {
+		return err
+	}
 	conn, err := pgx.Connect(ctx, d.url)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
-		return err
-	}
 	err = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM receipts), (SELECT count(*) FROM receipt_lines),
 		pg_database_size(current_database())`).Scan(&d.Receipts, &d.Lines, &d.Bytes)
 	if d.LoadSeconds > 0 {
 		d.LinesPerSecond = float64(d.Lines) / d.LoadSeconds
 	}
+	return err
+}
+
+// vacuumAnalyze brings a database's statistics and visibility maps up to
+// date.
+func vacuumAnalyze(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "VACUUM (ANALYZE)")
 	return err
 }
 

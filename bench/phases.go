@@ -38,6 +38,13 @@ func (h *harness) importPhase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The catalog, cards and members were written a moment ago: give them
+	// the statistics and visibility maps a running database has long had,
+	// as settle does for the main data set, so the import is planned as it
+	// would be in service (without them it took about 13 % longer).
+	if err := vacuumAnalyze(ctx, url); err != nil {
+		return err
+	}
 	res := &importResult{Spec: s, FileLines: lines}
 	if fi, err := os.Stat(file); err == nil {
 		res.FileBytes = fi.Size()
