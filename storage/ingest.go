@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -106,26 +104,6 @@ func printable(s string, max int) bool {
 		}
 	}
 	return true
-}
-
-// contentHash is the SHA-256 of the receipt's canonical form: defaults
-// applied and the time in UTC, so the same receipt always hashes the same.
-func contentHash(r model.ReceiptInput) []byte {
-	cur := "EUR"
-	if r.Currency != nil {
-		cur = *r.Currency
-	}
-	r.Currency, r.PurchasedAt = &cur, r.PurchasedAt.UTC()
-	lines := make([]model.LineInput, len(r.Lines))
-	for i, l := range r.Lines {
-		d := deref(l.DiscountCents)
-		l.DiscountCents = &d
-		lines[i] = l
-	}
-	r.Lines = lines
-	b, _ := json.Marshal(r) // a struct of plain fields always marshals
-	h := sha256.Sum256(b)
-	return h[:]
 }
 
 // ingestItem is one valid receipt on its way into the database.
