@@ -44,6 +44,8 @@ type options struct {
 	growth         string
 	ingestLines    float64 // lines a second beside MIX
 	mixRate        float64
+	mixPairs       int           // alternating pairs of MIX runs, without and with ingest
+	mixWindow      time.Duration // measured time of each MIX run
 	growthRate     float64
 	sampleSize     int
 	keepImport     bool
@@ -75,6 +77,8 @@ func parseFlags() options {
 		"growth data sets as MEMBERSxYEARS, comma-separated (loaded with omadata import)")
 	flag.Float64Var(&o.ingestLines, "ingest-lines", 5600, "receipt lines a second ingested beside MIX (10 × Finland-scale peak)")
 	flag.Float64Var(&o.mixRate, "mix-rate", 0, "MIX rate with and without ingest (0: half of MIX's throughput at the p99 bound)")
+	flag.IntVar(&o.mixPairs, "mix-pairs", 5, "alternating pairs of MIX runs without and with ingest")
+	flag.DurationVar(&o.mixWindow, "mix-window", 30*time.Second, "measured time of each MIX run")
 	flag.Float64Var(&o.growthRate, "growth-rate", 20, "request rate of the growth runs")
 	flag.IntVar(&o.sampleSize, "sample", 2000, "members the workloads draw on")
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of omadata serve, as K=V,K=V (for experiments such as GOGC=400)")

@@ -156,7 +156,11 @@ func (r *report) mixMD(p printer) {
 		return
 	}
 	mx := r.Mix
-	p("#### MIX with and without ingest beside it\n\nMIX at %.0f requests/s; ingest at %.0f lines/s (G1 batches, open loop). Pairs run alternately.\n\n", mx.Rate, mx.IngestLines)
+	window := mx.Window
+	if window == "" {
+		window = "10s" // reports before -mix-window
+	}
+	p("#### MIX with and without ingest beside it\n\nMIX at %.0f requests/s; ingest at %.0f lines/s (G1 batches, open loop). %d pairs of %s runs, alternately.\n\n", mx.Rate, mx.IngestLines, len(mx.Without), window)
 	p("| pair | MIX p50 / p99 / p99.9 without | with ingest | ingest batch p99 | ingest errors |\n|---|---|---|---|---|\n")
 	for i := range mx.Without {
 		w, x := mx.Without[i], mx.With[i]

@@ -82,8 +82,13 @@ func (h *harness) runSearches(ctx context.Context, g *gen, searches ...*search) 
 
 // fixedRate runs one open-loop run of a workload against a target.
 func (h *harness) fixedRate(ctx context.Context, g *gen, w workload, t *target, name string, rate float64, seed uint64) runResult {
+	return h.fixedRateFor(ctx, g, w, t, name, rate, seed, h.opt.window)
+}
+
+// fixedRateFor is fixedRate with a measured window of its own.
+func (h *harness) fixedRateFor(ctx context.Context, g *gen, w workload, t *target, name string, rate float64, seed uint64, window time.Duration) runResult {
 	rng := rand.New(rand.NewPCG(seed, uint64(rate)))
-	r := openLoop(ctx, rate, h.opt.warmup, h.opt.window, func(int) request { return w(t, rng) }, h.meter(t))
+	r := openLoop(ctx, rate, h.opt.warmup, window, func(int) request { return w(t, rng) }, h.meter(t))
 	r.Target, r.Workload = t.name, name
 	// Let queues drain before the next run.
 	time.Sleep(time.Second)
