@@ -160,3 +160,23 @@ func TestReportDocs(t *testing.T) {
 		})
 	}
 }
+
+func TestImportMedian(t *testing.T) {
+	runs := func(rates ...float64) []importRun {
+		var out []importRun
+		for _, r := range rates {
+			out = append(out, importRun{LinesPerSecond: r})
+		}
+		return out
+	}
+	// Three fresh imports and the idempotent one: the median of the three.
+	im := &importResult{FirstRuns: 3, Runs: runs(45000, 59000, 52000, 190000)}
+	if got := im.medianRate(); got != 52000 {
+		t.Fatalf("median %v, want 52000", got)
+	}
+	// A report from before -import-runs: its first run.
+	old := &importResult{Runs: runs(44000, 180000)}
+	if got := old.medianRate(); got != 44000 || len(old.firstRuns()) != 1 {
+		t.Fatalf("old report: median %v of %d runs, want 44000 of 1", got, len(old.firstRuns()))
+	}
+}

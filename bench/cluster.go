@@ -151,6 +151,21 @@ func (cl *cluster) createDatabase(ctx context.Context, name string) (bool, error
 }
 
 // dropDatabase drops database name if it exists.
+// copyDatabase creates name as a copy of template (CREATE DATABASE ...
+// TEMPLATE), replacing any database of that name.
+func (cl *cluster) copyDatabase(ctx context.Context, name, template string) error {
+	if err := cl.dropDatabase(ctx, name); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, cl.c.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize())
+	return err
+}
+
 func (cl *cluster) dropDatabase(ctx context.Context, name string) error {
 	conn, err := pgx.Connect(ctx, cl.c.URL("postgres"))
 	if err != nil {

@@ -49,6 +49,7 @@ type options struct {
 	growthRate     float64
 	sampleSize     int
 	keepImport     bool
+	importRuns     int    // fresh imports of the file; the median counts
 	serverEnv      string // extra environment of omadata serve, K=V,K=V
 }
 
@@ -82,6 +83,7 @@ func parseFlags() options {
 	flag.Float64Var(&o.growthRate, "growth-rate", 20, "request rate of the growth runs")
 	flag.IntVar(&o.sampleSize, "sample", 2000, "members the workloads draw on")
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of omadata serve, as K=V,K=V (for experiments such as GOGC=400)")
+	flag.IntVar(&o.importRuns, "import-runs", 3, "imports of the file into fresh copies of the database (the median counts)")
 	flag.BoolVar(&o.keepImport, "keep-import", false, "keep the import phase's database (bench_import) and file (import.ndjson)")
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) { o.docsSet = o.docsSet || f.Name == "docs" })

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,10 +70,30 @@ type searchResult struct {
 }
 
 type importResult struct {
-	Spec      spec        `json:"dataset"`
-	FileLines int         `json:"fileLines"`
-	FileBytes int64       `json:"fileBytes"`
+	Spec      spec  `json:"dataset"`
+	FileLines int   `json:"fileLines"`
+	FileBytes int64 `json:"fileBytes"`
+	// Runs are FirstRuns imports into fresh databases, then one more into
+	// the last of them (all duplicates). Reports before -import-runs have
+	// one first run and FirstRuns 0.
 	Runs      []importRun `json:"runs"`
+	FirstRuns int         `json:"firstRuns,omitempty"`
+}
+
+// firstRuns returns the imports into fresh databases.
+func (im *importResult) firstRuns() []importRun {
+	n := max(1, im.FirstRuns)
+	return im.Runs[:min(n, len(im.Runs))]
+}
+
+// medianRate is the median lines per second of the first runs.
+func (im *importResult) medianRate() float64 {
+	var v []float64
+	for _, r := range im.firstRuns() {
+		v = append(v, r.LinesPerSecond)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 type importRun struct {
