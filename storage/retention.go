@@ -144,8 +144,8 @@ func (db *DB) eraseInactive(ctx context.Context, cutoff time.Time, o RetentionOp
 	}
 }
 
-// deleteExpiredReceipts deletes receipts (their lines by cascade, their
-// rollup contributions by trigger) older than their owner's window, unless
+// deleteExpiredReceipts deletes receipts (their lines and their rollup
+// contributions by trigger, migrations 00110 and 00030) older than their owner's window, unless
 // a warranty on them has not ended. It walks the members in id order, so
 // each batch starts where the last one stopped.
 func (db *DB) deleteExpiredReceipts(ctx context.Context, o RetentionOptions, rep *RetentionReport) error {
