@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,11 +40,7 @@ func TestReceiptLinesNeedTheirReceipt(t *testing.T) {
 	}
 	lines := func(t *testing.T, seq int64) int {
 		t.Helper()
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM receipt_lines WHERE customer_id = 'm1' AND receipt_seq = $1`, seq).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return count(t, env, fmt.Sprintf(`SELECT count(*) FROM receipt_lines WHERE customer_id = 'm1' AND receipt_seq = %d`, seq))
 	}
 	wantCode := func(t *testing.T, err error, code string) {
 		t.Helper()
@@ -121,11 +118,7 @@ func TestReceiptLinesNeedTheirReceipt(t *testing.T) {
 			t.Fatalf("r1 has %d lines, want its 3", got)
 		}
 		// The rollups follow: only r1's lines are counted.
-		var counted int
-		if err := pool.QueryRow(ctx, `SELECT coalesce(sum(line_count), 0) FROM line_month_rollups WHERE customer_id = 'm1'`).Scan(&counted); err != nil {
-			t.Fatal(err)
-		}
-		if counted != 3 {
+		if counted := count(t, env, `SELECT coalesce(sum(line_count), 0) FROM line_month_rollups WHERE customer_id = 'm1'`); counted != 3 {
 			t.Fatalf("the rollups count %d lines, want 3", counted)
 		}
 	})
@@ -134,11 +127,7 @@ func TestReceiptLinesNeedTheirReceipt(t *testing.T) {
 		if _, err := pool.Exec(ctx, `TRUNCATE receipts`); err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM receipt_lines`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
+		if n := count(t, env, `SELECT count(*) FROM receipt_lines`); n != 0 {
 			t.Fatalf("%d lines remain after TRUNCATE receipts", n)
 		}
 	})
