@@ -3799,7 +3799,7 @@ func (ec *executionContext) field_Mutation_ingestReceipts_args(ctx context.Conte
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]model.ReceiptInput, error) {
-			return ec.unmarshalNReceiptInput2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptInputᚄ(ctx, v)
+			return ec.fastReceiptInputs(ctx, v)
 		})
 	if err != nil {
 		return nil, err

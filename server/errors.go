@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omadata/omadata/graph/model"
@@ -31,6 +33,14 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		code := model.ErrorCode(err)
+		if arg, ok := argumentPath(ctx, out.Path); ok && code == model.Internal {
+			// A value gqlparser let through that gqlgen's unmarshalling
+			// refused: an enum value in another case, a Time or Date that
+			// does not parse. The client sent it; the message names where.
+			out.Message = arg.String() + ": " + out.Message
+			out.Extensions = map[string]any{"code": model.BadUserInput}
+			return out
+		}
 		if code == model.Internal {
 			log.ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
 		}
@@ -38,6 +48,25 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": code}
 		return out
 	}
+}
+
+// argumentPath returns the part of an error's path inside an argument of
+// the field of ctx (input[0].lines[0].unit), if the path runs into one: the
+// error is then about the argument's value, not about resolving the field.
+func argumentPath(ctx context.Context, path ast.Path) (ast.Path, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return nil, false
+	}
+	field := fc.Path()
+	if len(path) <= len(field) || !slices.Equal(path[:len(field)], field) {
+		return nil, false
+	}
+	name, ok := path[len(field)].(ast.PathName)
+	if !ok || fc.Field.Field == nil || fc.Field.Arguments.ForName(string(name)) == nil {
+		return nil, false
+	}
+	return path[len(field):], true
 }
 
 // recoverFunc turns a panic in a resolver into an INTERNAL error.

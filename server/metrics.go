@@ -34,6 +34,7 @@ type metrics struct {
 	errors       *prometheus.CounterVec
 	ingested     *prometheus.CounterVec
 	ingestLines  *prometheus.CounterVec
+	typedVars    *prometheus.CounterVec
 
 	namesMu sync.Mutex
 	names   map[string]bool
@@ -56,9 +57,13 @@ func newMetrics(db *storage.DB) *metrics {
 			Help: "Ingested receipts by outcome (accepted, duplicate, rejected)."}, []string{"outcome"}),
 		ingestLines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "omadata_ingest_lines_total",
 			Help: "Receipt lines by outcome (stored, discarded for want of consent)."}, []string{"outcome"}),
+		typedVars: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "omadata_graphql_typed_variables_total",
+			Help: "Variables of a type with a typed decoder (server/typed_variables.go) by how they were decoded: " +
+				"typed, or generic where the decoder declined the value. Counted once gqlgen has the query cached."},
+			[]string{"type", "decoding"}),
 		names: map[string]bool{},
 	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.operations, m.opDuration, m.errors, m.ingested, m.ingestLines,
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.operations, m.opDuration, m.errors, m.ingested, m.ingestLines, m.typedVars,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.reg.MustRegister(poolCollector{pool: db.Pool()},
@@ -70,6 +75,15 @@ func newMetrics(db *storage.DB) *metrics {
 				func() float64 { _, m := db.InsightsCacheStats(); return float64(m) }))
 	}
 	return m
+}
+
+// countTypedVariable counts a variable of a type with a typed decoder.
+func (m *metrics) countTypedVariable(typ string, typed bool) {
+	decoding := "generic"
+	if typed {
+		decoding = "typed"
+	}
+	m.typedVars.WithLabelValues(typ, decoding).Inc()
 }
 
 // handler serves the metrics in the Prometheus text format.

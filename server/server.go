@@ -76,9 +76,10 @@ func New(cfg Config) http.Handler {
 // operations before they run; introspection and suggestions are dev-only.
 func newGraphQL(cfg Config, m *metrics) http.Handler {
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
+	docs := lru.New[*ast.QueryDocument](1000)
 	srv.AddTransport(getTransport{m})
-	srv.AddTransport(postTransport{m})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(postTransport{m, variableDecoder{docs: docs, counted: m.countTypedVariable}})
+	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(cfg.Limits.MaxTokens)
 	srv.SetDisableSuggestion(!cfg.Dev)
 	if cfg.Dev {

@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omadata/omadata/auth"
+	"github.com/omadata/omadata/graph/jsoninput"
 	"github.com/omadata/omadata/graph/model"
 )
 
@@ -149,7 +150,10 @@ func limitBody(l Limits, next http.Handler) http.Handler {
 }
 
 // postTransport is the POST side: one JSON object per request.
-type postTransport struct{ m *metrics }
+type postTransport struct {
+	m    *metrics
+	vars variableDecoder
+}
 
 // Supports accepts POST with an application/json body.
 func (postTransport) Supports(r *http.Request) bool {
@@ -163,12 +167,18 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeError(w, r, http.StatusBadRequest, model.BadUserInput, "the request body could not be read")
 		return
 	}
-	params, problem := decodeBody(body)
+	params, variables, problem := decodeBody(body)
 	if problem != "" {
 		writeError(w, r, http.StatusBadRequest, model.BadUserInput, problem)
 		return
 	}
-	execute(w, r, exec, t.m, params, false)
+	var typed map[string]any
+	var ok bool
+	if params.Variables, typed, ok = t.vars.decode(r.Context(), params.Query, params.OperationName, variables); !ok {
+		writeError(w, r, http.StatusBadRequest, model.BadUserInput, "variables: must be an object")
+		return
+	}
+	execute(w, r, exec, t.m, params, typed, false)
 }
 
 // getTransport is the GET side: parameters in the URL, queries only.
@@ -186,43 +196,45 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		writeError(w, r, http.StatusBadRequest, model.BadUserInput, problem)
 		return
 	}
-	execute(w, r, exec, t.m, params, true)
+	execute(w, r, exec, t.m, params, nil, true)
 }
 
 // decodeBody reads the parameters of a POST body, or says what is wrong
-// with it (never echoing it: it may hold personal data).
-func decodeBody(body []byte) (*graphql.RawParams, string) {
+// with it (never echoing it: it may hold personal data). The variables
+// are returned as they are, a JSON object or null, for variableDecoder.
+func decodeBody(body []byte) (*graphql.RawParams, json.RawMessage, string) {
 	body = bytes.TrimSpace(body)
 	switch {
 	case len(body) == 0:
-		return nil, `the request body is empty: send {"query": "..."}`
+		return nil, nil, `the request body is empty: send {"query": "..."}`
 	case body[0] == '[':
-		return nil, "batched operations (a JSON array) are not accepted: send one operation per request"
+		return nil, nil, "batched operations (a JSON array) are not accepted: send one operation per request"
 	case body[0] != '{':
-		return nil, "the request body must be a JSON object"
+		return nil, nil, "the request body must be a JSON object"
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, "the request body is not valid JSON"
+	if !json.Valid(body) {
+		return nil, nil, "the request body is not valid JSON"
 	}
+	fields, _ := jsoninput.Members(body) // an object: checked above
 	p := &graphql.RawParams{}
 	if isNull(fields["query"]) {
-		return nil, "query: required"
+		return nil, nil, "query: required"
 	}
 	if json.Unmarshal(fields["query"], &p.Query) != nil {
-		return nil, "query: must be a string"
+		return nil, nil, "query: must be a string"
 	}
 	if v := fields["operationName"]; !isNull(v) && json.Unmarshal(v, &p.OperationName) != nil {
-		return nil, "operationName: must be a string"
+		return nil, nil, "operationName: must be a string"
+	}
+	variables := fields["variables"]
+	if !isNull(variables) && bytes.TrimSpace(variables)[0] != '{' {
+		return nil, nil, "variables: must be an object"
 	}
 	var ok bool
-	if p.Variables, ok = decodeObject(fields["variables"]); !ok {
-		return nil, "variables: must be an object"
-	}
 	if p.Extensions, ok = decodeObject(fields["extensions"]); !ok {
-		return nil, "extensions: must be an object"
+		return nil, nil, "extensions: must be an object"
 	}
-	return p, ""
+	return p, variables, ""
 }
 
 // decodeURL reads the parameters of a GET request's query string.
@@ -267,19 +279,26 @@ func decodeObject(v json.RawMessage) (map[string]any, bool) {
 	return m, true
 }
 
-// execute parses, validates and runs one operation. Request errors (the
+// execute parses, validates and runs one operation, with the variables
+// decoded typed (typed_variables.go) in place of their placeholders.
+// Request errors (the
 // document does not parse or validate, a variable does not coerce, a limit
 // is exceeded) are 200 in application/json, as the spec asks for
 // compatibility, and 400 without a data entry in
 // application/graphql-response+json. A GET that names a mutation is 405:
 // it is refused after validation, before anything runs.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, m *metrics, params *graphql.RawParams, getOnly bool) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, m *metrics, params *graphql.RawParams, typed map[string]any, getOnly bool) {
 	start := time.Now()
 	ctx := r.Context()
 	media := mediaFrom(ctx)
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
 	oc, errs := exec.CreateOperationContext(ctx, params)
+	if errs == nil {
+		for name, v := range typed { // in place of their placeholders (typed_variables.go)
+			oc.Variables[name] = v
+		}
+	}
 	name, opType := "", "invalid"
 	if oc != nil && oc.Operation != nil {
 		name, opType = oc.Operation.Name, string(oc.Operation.Operation)

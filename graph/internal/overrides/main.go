@@ -1,6 +1,7 @@
 // Command overrides runs after gqlgen (graph/doc.go): in the generated
 // executable schema it points the calls of a few generated functions at the
-// hand-written ones that replace them (graph/fastpath.go says why), which
+// hand-written ones that replace them (graph/fastpath.go and
+// graph/fastpath_inputs.go say why), which
 // call the generated function as their fallback. Definitions keep their
 // names, so gqlgen's own check of the package, before this step, compiles.
 //
@@ -20,6 +21,7 @@ var overridden = map[string]string{
 	"marshalOReceiptLine2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptLineᚄ":         "fastReceiptLines",
 	"marshalOCategoryInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐCategoryInsightᚄ": "fastCategoryInsights",
 	"marshalOMonthInsight2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐMonthInsightᚄ":       "fastMonthInsights",
+	"unmarshalNReceiptInput2ᚕgithubᚗcomᚋomadataᚋomadataᚋgraphᚋmodelᚐReceiptInputᚄ":     "fastReceiptInputs",
 }
 
 func main() {
