@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,41 @@ func TestImportMedian(t *testing.T) {
 	old := &importResult{Runs: runs(44000, 180000)}
 	if got := old.medianRate(); got != 44000 || len(old.firstRuns()) != 1 {
 		t.Fatalf("old report: median %v of %d runs, want 44000 of 1", got, len(old.firstRuns()))
+	}
+}
+
+// TestMixVerdict: a MIX comparison counts only when MIX alone kept its p99
+// within the bound; the 19:22 run of 2026-12-05 (MIX at 200/s, 86 ms
+// without ingest, 83 ms with) must not read as the target met.
+func TestMixVerdict(t *testing.T) {
+	p99s := func(v ...float64) []runResult {
+		var out []runResult
+		for _, x := range v {
+			out = append(out, runResult{P99: x})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name     string
+		mix      mixReport
+		ok       bool
+		wantCell string
+	}{
+		{"Met", mixReport{BoundMs: 50, Without: p99s(40, 42, 44), With: p99s(45, 48, 50), P99Increase: 0.14}, true, "| yes |"},
+		{"Missed", mixReport{BoundMs: 50, Without: p99s(34, 42, 45), With: p99s(50, 53, 57), P99Increase: 0.26}, true, "| **no** |"},
+		{"Saturated", mixReport{BoundMs: 50, Rate: 200, Without: p99s(49, 86, 104), With: p99s(60, 83, 224), P99Increase: -0.04}, false, "**inconclusive**"},
+		{"OldReport", mixReport{Without: p99s(60, 70, 80), With: p99s(60, 70, 80)}, false, "**inconclusive**"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.mix.baselineOK(); got != tt.ok {
+				t.Fatalf("baselineOK %v, want %v", got, tt.ok)
+			}
+			r := &report{Settings: map[string]any{}, Mix: &tt.mix}
+			var b strings.Builder
+			r.summaryMD(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) })
+			if !strings.Contains(b.String(), tt.wantCell) {
+				t.Fatalf("targets table lacks %q:\n%s", tt.wantCell, b.String())
+			}
+		})
 	}
 }

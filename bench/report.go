@@ -161,11 +161,23 @@ func (r *report) write(o options) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	stamp := r.Started.Format("20060102T150405Z")
 	b, _ := json.MarshalIndent(r, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.out, stamp+".json"), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(o.out, r.stamp()+".json"), b, 0o644); err != nil {
 		return err
 	}
+	return r.writeMarkdown(o)
+}
+
+// stamp names a run's result files.
+func (r *report) stamp() string { return r.Started.Format("20060102T150405Z") }
+
+// writeMarkdown writes the report's Markdown to -out and, for a complete
+// run with the comparison (or with -docs given), into the docs' section.
+func (r *report) writeMarkdown(o options) error {
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	stamp := r.stamp()
 	md := r.markdown()
 	if err := os.WriteFile(filepath.Join(o.out, stamp+".md"), []byte(md), 0o644); err != nil {
 		return err
