@@ -37,6 +37,10 @@ type Config struct {
 	Issuer, Audience string
 	// Limits bound requests (limits.go); the zero value is the default.
 	Limits Limits
+	// GenericVariables turns off the typed decoding of ingest batches
+	// (typed_variables.go): every variable goes through gqlgen's generic
+	// path. Tests use it to compare the two paths.
+	GenericVariables bool
 }
 
 // New returns the HTTP handler of the whole service.
@@ -78,7 +82,11 @@ func newGraphQL(cfg Config, m *metrics) http.Handler {
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
 	docs := lru.New[*ast.QueryDocument](1000)
 	srv.AddTransport(getTransport{m})
-	srv.AddTransport(postTransport{m, variableDecoder{docs: docs, counted: m.countTypedVariable}})
+	vars := variableDecoder{docs: docs, counted: m.countTypedVariable}
+	if cfg.GenericVariables {
+		vars.docs = nil // without the parsed query, every variable is decoded generically
+	}
+	srv.AddTransport(postTransport{m, vars})
 	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(cfg.Limits.MaxTokens)
 	srv.SetDisableSuggestion(!cfg.Dev)

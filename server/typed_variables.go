@@ -37,13 +37,9 @@ var typedDecoders = map[string]func(raw string) (any, bool){
 	"[ReceiptInput!]!": func(raw string) (any, bool) { return jsoninput.ReceiptInputs(raw) },
 }
 
-// TypedVariables turns the typed decoding on; tests turn it off, between
-// requests, to compare with the generic path.
-var TypedVariables = true
-
 // variableDecoder decodes a POST body's variables.
 type variableDecoder struct {
-	docs graphql.Cache[*ast.QueryDocument] // gqlgen's query cache
+	docs graphql.Cache[*ast.QueryDocument] // gqlgen's query cache; nil: decode everything generically
 	// counted, if set, is told how each variable of a type in
 	// typedDecoders was decoded (typed, or generically when declined).
 	counted func(typ string, typed bool)
@@ -53,7 +49,7 @@ type variableDecoder struct {
 // which replace their placeholders after gqlgen has checked the variables.
 // raw is a JSON object, or null or empty, from a body json.Valid checked.
 func (vd variableDecoder) decode(ctx context.Context, query, operationName string, raw json.RawMessage) (vars, typed map[string]any, ok bool) {
-	if TypedVariables && vd.docs != nil && !isNull(raw) {
+	if vd.docs != nil && !isNull(raw) {
 		if types := vd.typedTypes(ctx, query, operationName); types != nil {
 			return vd.decodeTyped(raw, types)
 		}

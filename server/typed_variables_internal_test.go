@@ -84,10 +84,9 @@ func TestVariableDecoder(t *testing.T) {
 		t.Fatalf("declined: typed %v, vars %v", typed, vars)
 	}
 
-	TypedVariables = false
-	defer func() { TypedVariables = true }()
+	vd.docs = nil // Config.GenericVariables
 	if vars, typed, _ = vd.decode(ctx, ingestQuery, "Ingest", raw); typed != nil || !reflect.DeepEqual(vars, generic) {
-		t.Fatal("TypedVariables = false still decodes typed")
+		t.Fatal("without the query cache, still decoded typed")
 	}
 }
 
@@ -103,13 +102,12 @@ func BenchmarkIngestRequest(b *testing.B) {
 	docs := lru.New[*ast.QueryDocument](10)
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{}))
 	exec.SetQueryCache(docs)
-	vd := variableDecoder{docs: docs}
 	ctx := graphql.StartOperationTrace(context.Background())
 	if _, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: ingestQuery, OperationName: "Ingest",
 		Variables: map[string]any{"batch": []any{}}}); errs != nil { // parsed and cached
 		b.Fatal(errs)
 	}
-	run := func(b *testing.B) {
+	run := func(b *testing.B, vd variableDecoder) {
 		for b.Loop() {
 			params, variables, problem := decodeBody(body)
 			if problem != "" {
@@ -124,15 +122,11 @@ func BenchmarkIngestRequest(b *testing.B) {
 			for name, v := range typed {
 				oc.Variables[name] = v
 			}
-			if _, ok := oc.Variables["batch"].([]model.ReceiptInput); !ok && TypedVariables {
-				b.Fatal("not typed")
+			if _, ok := oc.Variables["batch"].([]model.ReceiptInput); ok != (vd.docs != nil) {
+				b.Fatalf("typed %v, want %v", ok, vd.docs != nil)
 			}
 		}
 	}
-	b.Run("Generic", func(b *testing.B) {
-		TypedVariables = false
-		defer func() { TypedVariables = true }()
-		run(b)
-	})
-	b.Run("Typed", run)
+	b.Run("Generic", func(b *testing.B) { run(b, variableDecoder{}) })
+	b.Run("Typed", func(b *testing.B) { run(b, variableDecoder{docs: docs}) })
 }

@@ -21,22 +21,19 @@ import (
 // Int, an unknown field, nulls), duplicates and a conflict.
 func TestIngestTypedAsGeneric(t *testing.T) {
 	type side struct {
-		env   *servertest.Env
-		h     http.Handler
-		typed bool
+		env *servertest.Env
+		h   http.Handler
 	}
 	newSide := func(typed bool) *side {
 		env := servertest.New(t)
 		env.Catalog(t)
 		env.Member(t, servertest.MemberSpec{ID: "c1"})
-		return &side{env: env, h: handler(t, env, nil), typed: typed}
+		return &side{env: env, h: handler(t, env, func(c *server.Config) { c.GenericVariables = !typed })}
 	}
 	typed, generic := newSide(true), newSide(false)
 	query, _ := json.Marshal(`mutation Ingest($in: [ReceiptInput!]!) {
 	  ingestReceipts(input: $in) { accepted duplicates rejected linesStored linesDiscarded rejections { index code message } } }`)
 	ingest := func(s *side, vars string) string {
-		server.TypedVariables = s.typed
-		defer func() { server.TypedVariables = true }()
 		r := send(t, s.h, request{token: s.env.ServiceToken("receipts:ingest"), header: jsonHeader,
 			body: `{"query": ` + string(query) + `, "operationName": "Ingest", "variables": ` + vars + `}`})
 		return r.Body
