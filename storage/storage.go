@@ -114,6 +114,16 @@ func newPool(ctx context.Context, url string, cfg Config) (*pgxpool.Pool, error)
 	}
 	// A dead server must make requests fail fast, not hang.
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	// No JIT compilation: every statement here reads or writes one
+	// member's (or household's) rows in a few milliseconds, but a plan's
+	// cost counts the branches it will not run, and on a large table
+	// (100,000 members) the insights statement's unused month branches
+	// priced it past jit_above_cost: PostgreSQL spent 750-1,400 ms
+	// compiling a statement that ran in 1 ms (auto_explain, 2026-12-05;
+	// docs/performance.md). A URL that sets jit keeps its own choice.
+	if _, set := pc.ConnConfig.RuntimeParams["jit"]; !set {
+		pc.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

@@ -54,10 +54,12 @@ function claimsOf(authorization) {
 
 // pgSettings of a request: a valid member token reads as its member;
 // anything else runs with no scope, which the policies answer with no rows.
+// JIT is off, as on Omadata's connections (storage/storage.go), so both
+// plan with the same settings.
 function pgSettings(requestContext) {
   const c = claimsOf(requestContext?.node?.req?.headers?.authorization);
-  if (!c) return { role: "omadata_peer" };
-  return { role: "omadata_peer", "omadata.scope": "member", "omadata.viewer": c.sub };
+  if (!c) return { role: "omadata_peer", jit: "off" };
+  return { role: "omadata_peer", jit: "off", "omadata.scope": "member", "omadata.viewer": c.sub };
 }
 
 // Expose the five tables only, and of the functions only the household
