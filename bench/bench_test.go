@@ -141,12 +141,16 @@ func TestReportDocs(t *testing.T) {
 		{"OKDocsGiven", "ingest", "", true, true},
 		{"OnePhase", "ingest", "", false, false},
 		{"StoppedEarly", "import,compare,latency,ingest,mix,growth", "ingest: context canceled", false, false},
+		{"QuickCheck", "compare", "", false, false}, // -window 3s, as the peer check at 21:10 on 2026-12-05
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			docs := filepath.Join(dir, "performance.md")
 			os.WriteFile(docs, []byte("# Performance\n"), 0o644)
-			o := options{out: filepath.Join(dir, "results"), docs: docs, docsSet: tt.docsSet, phases: tt.phases}
+			o := options{out: filepath.Join(dir, "results"), docs: docs, docsSet: tt.docsSet, phases: tt.phases, window: defaultWindow}
+			if tt.name == "QuickCheck" {
+				o.window = 3 * time.Second
+			}
 			r := &report{Started: time.Now().UTC(), Settings: map[string]any{}, Failure: tt.failure}
 			if err := r.write(o); err != nil {
 				t.Fatal(err)

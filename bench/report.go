@@ -182,11 +182,11 @@ func (r *report) writeMarkdown(o options) error {
 	if err := os.WriteFile(filepath.Join(o.out, stamp+".md"), []byte(md), 0o644); err != nil {
 		return err
 	}
-	if o.docs == "" || (!o.docsSet && (r.Failure != "" || !o.has("compare"))) {
+	if o.docs == "" || (!o.docsSet && (r.Failure != "" || !o.has("compare") || o.window < defaultWindow)) {
 		// The docs keep the last complete run with the comparison against
 		// the peer, unless -docs asks otherwise: a run without it (one
-		// phase, for a measurement), or one that stopped early, goes to
-		// -out only.
+		// phase, for a measurement), one with shorter windows (a quick
+		// check), or one that stopped early, goes to -out only.
 		return nil
 	}
 	return replaceSection(o.docs, md)
