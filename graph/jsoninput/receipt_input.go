@@ -53,70 +53,46 @@ const (
 // receipt reads one ReceiptInput, its lines through the scratch slice
 // lines, which it returns for the next receipt.
 func (d *scanner) receipt(r *model.ReceiptInput, lines []model.LineInput) ([]model.LineInput, bool) {
-	if !d.eat('{') {
-		return lines, false
-	}
-	var seen uint16
-	for first := true; ; first = false {
-		if first && d.eat('}') {
-			break
-		}
-		k, ok := d.key()
-		if !ok {
-			return lines, false
-		}
-		var bit uint16
+	seen, ok := d.object(func(k string) (bit uint16, ok bool) {
 		switch k {
 		case "source":
-			bit = rSource
 			r.Source, ok = d.str()
+			return rSource, ok
 		case "externalId":
-			bit = rExternalID
 			r.ExternalID, ok = d.str()
+			return rExternalID, ok
 		case "cardNumber":
-			bit = rCardNumber
 			r.CardNumber, ok = d.str()
+			return rCardNumber, ok
 		case "storeId":
-			bit = rStoreID
 			r.StoreID, ok = d.str()
+			return rStoreID, ok
 		case "purchasedAt":
-			bit = rPurchasedAt
 			var s string
 			if s, ok = d.str(); ok {
 				var err error
 				r.PurchasedAt, err = graphql.UnmarshalTime(s)
 				ok = err == nil
 			}
+			return rPurchasedAt, ok
 		case "totalCents":
-			bit = rTotalCents
 			r.TotalCents, ok = d.int()
+			return rTotalCents, ok
 		case "bonusEligibleCents":
-			bit = rBonusEligibleCents
 			r.BonusEligibleCents, ok = d.int()
+			return rBonusEligibleCents, ok
 		case "currency":
-			bit = rCurrency
 			r.Currency, ok = d.optString()
+			return rCurrency, ok
 		case "lines":
-			bit = rLines
 			if lines, ok = d.lines(lines); ok {
 				r.Lines = append(make([]model.LineInput, 0, len(lines)), lines...)
 			}
-		default:
-			return lines, false
+			return rLines, ok
 		}
-		if !ok || seen&bit != 0 {
-			return lines, false
-		}
-		seen |= bit
-		if d.eat(',') {
-			continue
-		}
-		if d.eat('}') {
-			break
-		}
-		return lines, false
-	}
-	if seen&rRequired != rRequired {
+		return 0, false
+	})
+	if !ok || seen&rRequired != rRequired {
 		return lines, false
 	}
 	if seen&rCurrency == 0 {
@@ -149,7 +125,7 @@ func (d *scanner) lines(lines []model.LineInput) ([]model.LineInput, bool) {
 
 // Fields of LineInput.
 const (
-	lGtin uint8 = 1 << iota
+	lGtin uint16 = 1 << iota
 	lDescription
 	lQuantity
 	lUnit
@@ -163,31 +139,18 @@ const (
 
 // line reads one LineInput.
 func (d *scanner) line(l *model.LineInput) bool {
-	if !d.eat('{') {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		if first && d.eat('}') {
-			break
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
-		var bit uint8
+	seen, ok := d.object(func(k string) (bit uint16, ok bool) {
 		switch k {
 		case "gtin":
-			bit = lGtin
 			l.Gtin, ok = d.optString()
+			return lGtin, ok
 		case "description":
-			bit = lDescription
 			l.Description, ok = d.str()
+			return lDescription, ok
 		case "quantity":
-			bit = lQuantity
 			l.Quantity, ok = d.float()
+			return lQuantity, ok
 		case "unit":
-			bit = lUnit
 			var s string
 			if s, ok = d.str(); ok {
 				// The generic path takes an enum value in any case, then
@@ -195,34 +158,23 @@ func (d *scanner) line(l *model.LineInput) bool {
 				l.Unit = model.Unit(s)
 				ok = l.Unit.IsValid()
 			}
+			return lUnit, ok
 		case "unitPriceCents":
-			bit = lUnitPriceCents
 			l.UnitPriceCents, ok = d.int()
+			return lUnitPriceCents, ok
 		case "amountCents":
-			bit = lAmountCents
 			l.AmountCents, ok = d.int()
+			return lAmountCents, ok
 		case "discountCents":
-			bit = lDiscountCents
 			l.DiscountCents, ok = d.optInt()
+			return lDiscountCents, ok
 		case "warrantyMonths":
-			bit = lWarrantyMonths
 			l.WarrantyMonths, ok = d.optInt()
-		default:
-			return false
+			return lWarrantyMonths, ok
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		if d.eat(',') {
-			continue
-		}
-		if d.eat('}') {
-			break
-		}
-		return false
-	}
-	if seen&lRequired != lRequired {
+		return 0, false
+	})
+	if !ok || seen&lRequired != lRequired {
 		return false
 	}
 	if seen&lDiscountCents == 0 {
@@ -230,4 +182,31 @@ func (d *scanner) line(l *model.LineInput) bool {
 		l.DiscountCents = &zero
 	}
 	return true
+}
+
+// object reads a JSON object, each member's value through field, which
+// reads the value of key and returns the member's bit (ok false: an
+// unknown key or a value it declines). It returns the bits of the members
+// read, and declines a repeated member.
+func (d *scanner) object(field func(key string) (bit uint16, ok bool)) (seen uint16, ok bool) {
+	if !d.eat('{') {
+		return 0, false
+	}
+	if d.eat('}') {
+		return 0, true
+	}
+	for {
+		k, ok := d.key()
+		if !ok {
+			return 0, false
+		}
+		bit, ok := field(k)
+		if !ok || seen&bit != 0 {
+			return 0, false
+		}
+		seen |= bit
+		if !d.eat(',') {
+			return seen, d.eat('}')
+		}
+	}
 }
